@@ -1,0 +1,16 @@
+{#- State top file: formulas by role. A minion's roles come from its pillar (`roles: [...]`),
+    so adding a host or giving it a role is a pillar change, never a change here.
+    Each role maps to the formula components it needs; every minion-managed host gets
+    `salt.minion` through the `salt-minion` role. #}
+{%- set role_states = {
+    'salt-master': ['salt.master', 'salt.ssh'],
+    'salt-minion': ['salt.minion'],
+} %}
+base:
+{%- for role, states in role_states | dictsort %}
+  'I@roles:{{ role }}':
+    - match: compound
+  {%- for state in states %}
+    - {{ state }}
+  {%- endfor %}
+{%- endfor %}
