@@ -4,7 +4,8 @@
     `salt.minion` through the `salt-minion` role. #}
 {%- set role_states = {
     'salt-master': ['salt.master', 'salt.ssh'],
-    'salt-minion': ['salt.minion'],
+    'salt-minion': ['host', 'salt.minion'],
+    'edge': ['host'],
 } %}
 base:
 {%- for role, states in role_states | dictsort %}

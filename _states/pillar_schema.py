@@ -1,0 +1,48 @@
+"""
+State that stops a run before any change when a formula's pillar is invalid.
+
+Every formula includes its ``validate.sls``, which holds one ``pillar_schema.validated``
+state with ``order: 1`` and ``failhard: True``; the formula's other states require it.
+
+.. code-block:: yaml
+
+    salt-pillar-schema-validated:
+      pillar_schema.validated:
+        - name: salt
+        - order: 1
+        - failhard: True
+"""
+
+__virtualname__ = "pillar_schema"
+
+
+def __virtual__():
+    if "pillar_schema.validate" not in __salt__:
+        return (False, "pillar_schema: the pillar_schema execution module is not available (jsonschema?)")
+    return __virtualname__
+
+
+def validated(name, saltenv="base"):
+    """
+    Check pillar ``name`` against ``salt://<name>/schema.yaml``.
+
+    Never changes anything, so ``test=True`` gives the same answer as a real run:
+    ``result: True`` when valid, ``result: False`` with every problem listed otherwise.
+
+    name
+        The formula, which is also its pillar key (``salt``, ``ironic``, ``ceph``).
+    """
+    ret = {"name": name, "result": False, "changes": {}, "comment": ""}
+    try:
+        errors = __salt__["pillar_schema.validate"](name, saltenv=saltenv)
+    except Exception as exc:  # noqa: BLE001 - any failure to validate must stop the run
+        ret["comment"] = f"Pillar '{name}' could not be validated: {exc}"
+        return ret
+    if errors:
+        ret["comment"] = f"Pillar '{name}' is invalid ({len(errors)} problem(s)); nothing was changed:\n" + "\n".join(
+            f"  - {e}" for e in errors
+        )
+        return ret
+    ret["result"] = True
+    ret["comment"] = f"Pillar '{name}' matches salt://{name}/schema.yaml"
+    return ret

@@ -1,0 +1,132 @@
+"""
+Pillar validation against the JSON Schemas that ship with stacksalt's formulas.
+
+Pure logic, shared by ``_modules/pillar_schema.py`` and ``_states/pillar_schema.py``
+(synced as utils) and imported directly by the unit tests.
+
+Error messages name the pillar key path (``salt:minion:master_port``) and the reason.
+Values under secret-looking keys are never echoed back: a wrong password must not end
+up in a state return, a log line or an event.
+"""
+
+import ipaddress
+import re
+
+import yaml
+
+try:
+    import jsonschema
+
+    HAS_JSONSCHEMA = True
+except ImportError:  # pragma: no cover - reported by the modules' __virtual__
+    HAS_JSONSCHEMA = False
+
+__virtualname__ = "stacksalt_schema"
+
+# Keys whose values are secrets wherever they appear (masked in every message).
+SECRET_KEY_RE = re.compile(r"(password|passwd|secret|token|private_key|key_contents|passphrase)", re.I)
+MASK = "**********"
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def is_secret_key(key):
+    """True when a mapping key names a secret (its value must never be printed)."""
+    return isinstance(key, str) and bool(SECRET_KEY_RE.search(key))
+
+
+def mask_secrets(data):
+    """Return a copy of ``data`` with the values of secret-looking keys replaced by a mask."""
+    if isinstance(data, dict):
+        return {k: (MASK if is_secret_key(k) and v not in (None, "") else mask_secrets(v)) for k, v in data.items()}
+    if isinstance(data, list):
+        return [mask_secrets(v) for v in data]
+    return data
+
+
+def load_schema(text, source="schema"):
+    """Parse a schema written in YAML (or JSON) and check that it is itself a valid schema."""
+    if not HAS_JSONSCHEMA:
+        raise RuntimeError("the jsonschema Python library is not installed")
+    try:
+        schema = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{source}: not valid YAML: {exc}") from exc
+    if not isinstance(schema, dict):
+        raise ValueError(f"{source}: a schema must be a mapping")
+    validator_cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    try:
+        validator_cls.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise ValueError(f"{source}: not a valid JSON Schema: {exc.message}") from exc
+    return schema
+
+
+def _format_checker():
+    checker = jsonschema.FormatChecker()
+
+    @checker.checks("ipv4-cidr", raises=ValueError)
+    def _ipv4_cidr(value):
+        if not isinstance(value, str):
+            return True
+        ipaddress.IPv4Network(value, strict=False)
+        return True
+
+    return checker
+
+
+def _path_string(root, path):
+    parts = [root] if root else []
+    parts.extend(str(p) for p in path)
+    return ":".join(parts) if parts else "(top level)"
+
+
+def _touches_secret(error):
+    """True if the failing value sits under (or is) a secret-looking key."""
+    if any(is_secret_key(p) for p in error.absolute_path):
+        return True
+    # An error on a mapping that holds secrets (e.g. additionalProperties) would print them.
+    instance = error.instance
+    return isinstance(instance, dict) and any(is_secret_key(k) for k in instance)
+
+
+def _reason(error):
+    """A one-line reason that never prints a secret value."""
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        extra = [k for k in extra if not any(re.fullmatch(p, k) for p in error.schema.get("patternProperties", {}))]
+        allowed = sorted(error.schema.get("properties", {}))
+        return f"unknown key(s) {', '.join(map(repr, extra))}; allowed: {', '.join(allowed) or 'none'}"
+    if error.validator == "required":
+        return error.message.replace(" is a required property", " is required")
+    if error.validator == "not" and isinstance(error.schema.get("not"), dict):
+        hint = error.schema.get("description")
+        if hint:
+            return hint
+    if _touches_secret(error):
+        return f"value does not satisfy '{error.validator}' (value hidden: secret)"
+    hint = error.schema.get("description") if error.validator in ("pattern", "format") else None
+    message = error.message
+    if len(message) > 300:
+        message = message[:300] + "..."
+    return f"{message} ({hint})" if hint else message
+
+
+def validate(data, schema, root=""):
+    """
+    Validate ``data`` (the pillar subtree of one formula) against ``schema``.
+
+    Returns a sorted list of messages ``"<key path>: <reason>"``; empty when valid.
+    """
+    if not HAS_JSONSCHEMA:
+        raise RuntimeError("the jsonschema Python library is not installed")
+    validator_cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    validator = validator_cls(schema, format_checker=_format_checker())
+    messages = []
+    for error in validator.iter_errors(data):
+        # For anyOf/oneOf, the most specific sub-error says more than "is not valid under any".
+        best = jsonschema.exceptions.best_match([error]) if error.context else error
+        messages.append(f"{_path_string(root, best.absolute_path)}: {_reason(best)}")
+    return sorted(set(messages))

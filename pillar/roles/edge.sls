@@ -1,0 +1,2 @@
+# Hosts without a minion, managed over salt-ssh: only the host baseline applies.
+{}

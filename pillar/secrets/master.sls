@@ -1,0 +1,13 @@
+# Secrets of the host `master` only (pillar top gives each minion its own secrets file).
+# CLEARLY FAKE demo values: replace them (or render this file from a vault) on a real site.
+openstack:
+  clouds:
+    demo:
+      auth:
+        auth_url: http://10.89.50.10:5000/v3
+        username: admin
+        password: FAKE-demo-admin-password-do-not-use
+        project_name: admin
+        user_domain_name: Default
+        project_domain_name: Default
+      region_name: RegionOne

@@ -1,0 +1,20 @@
+{%- set tplroot = tpldir.split('/')[0] %}
+{%- from tplroot ~ '/map.jinja' import settings with context %}
+{%- set minion = settings.minion %}
+
+{%- for conf in ['10-stacksalt', '20-beacons', '90-extra'] %}
+
+salt-minion-config-{{ conf }}-absent:
+  file.absent:
+    - name: {{ settings.config_dir }}/minion.d/{{ conf }}.conf
+{%- endfor %}
+
+# Stopping the minion ends its ability to be managed: done last, by a separate process,
+# and only in the run that removed its configuration (a second clean changes nothing).
+salt-minion-service-stopped-after-run:
+  cmd.run:
+    - name: {{ settings.bin_dir }}/salt-call --local -c {{ settings.config_dir }} service.disable {{ minion.service }}
+    - bg: True
+    - order: last
+    - onchanges:
+      - file: salt-minion-config-10-stacksalt-absent

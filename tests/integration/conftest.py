@@ -1,0 +1,66 @@
+"""
+Real Salt daemons for the integration tier (pytest-salt-factories).
+
+One salt-master serves the repository exactly as a site's master does (file_roots
+[<repo>/salt, <repo>], pillar_roots [<repo>/pillar]) and two salt-minions take ids from the
+demo site: `master` (roles salt-master, salt-minion, cloud-admin) and `compute1`
+(roles salt-minion, compute). Both run on this host, so the harness gives each its own
+Salt config dir and a test-only service provider (tests/support/extmods); the formulas
+are used unchanged.
+"""
+
+import os
+import pathlib
+import sys
+
+import pytest
+
+from tests.support.harness import minion_overrides, master_overrides
+
+MINION_IDS = ("master", "compute1")
+
+
+@pytest.fixture(scope="session")
+def salt_factories_config():
+    return {"code_dir": str(pathlib.Path(__file__).resolve().parents[2]), "inject_sitecustomize": False,
+            "start_timeout": 120}
+
+
+@pytest.fixture(scope="package")
+def salt_master(salt_factories, repo_root):
+    factory = salt_factories.salt_master_daemon("stacksalt-master", overrides=master_overrides(repo_root))
+    with factory.started():
+        yield factory
+
+
+@pytest.fixture(scope="package")
+def minions(salt_master, repo_root, tmp_path_factory):
+    started = {}
+    factories = []
+    for minion_id in MINION_IDS:
+        state_dir = tmp_path_factory.mktemp(f"host-{minion_id}")
+        factory = salt_master.salt_minion_daemon(
+            minion_id, overrides=minion_overrides(repo_root, minion_id, state_dir)
+        )
+        factories.append(factory)
+    for factory in factories:
+        factory.start()
+        started[factory.id] = factory
+    try:
+        yield started
+    finally:
+        for factory in factories:
+            factory.terminate()
+
+
+@pytest.fixture(scope="package")
+def salt_cli(salt_master, minions):
+    cli = salt_master.salt_cli(timeout=180)
+    ret = cli.run("saltutil.sync_all", minion_tgt="*")
+    assert ret.returncode == 0, ret
+    return cli
+
+
+@pytest.fixture(scope="package")
+def python_bin():
+    return os.path.dirname(sys.executable)

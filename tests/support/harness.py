@@ -1,0 +1,38 @@
+"""
+Configuration of the harness's real Salt daemons (shared by the integration tier and the
+README main job): the master serves the repository, each minion on this host gets its
+own release file and the test-only service provider.
+"""
+
+import os
+import pathlib
+import sys
+
+SUPPORT = pathlib.Path(__file__).resolve().parent
+
+
+def master_overrides(repo_root):
+    repo_root = pathlib.Path(repo_root)
+    return {
+        "interface": "127.0.0.1",
+        "file_roots": {"base": [str(repo_root / "salt"), str(repo_root)]},
+        "pillar_roots": {"base": [str(repo_root / "pillar")]},
+        "auto_accept": False,
+        "open_mode": False,
+        "worker_threads": 3,
+        # salt-ssh hosts run pillar_schema too: ship jsonschema in the thin.
+        "thin_extra_mods": "jsonschema,jsonschema_specifications,referencing,rpds,attrs,typing_extensions",
+    }
+
+
+def minion_overrides(repo_root, minion_id, state_dir):
+    """Per-minion config: where this "host" keeps its files and its supervised services."""
+    state_dir = pathlib.Path(state_dir)
+    return {
+        "loop_interval": 1,
+        "module_dirs": [str(SUPPORT / "extmods")],
+        "stacksalt_test_service_dir": str(state_dir / "services"),
+        # The minions share this machine: give each its own copy of host-wide paths.
+        "host": {"lookup": {"release_file": str(state_dir / "etc" / "stacksalt" / "release.yaml")}},
+        "salt": {"lookup": {"bin_dir": os.path.dirname(sys.executable)}},
+    }
