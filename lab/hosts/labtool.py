@@ -1,0 +1,168 @@
+"""
+Helpers for lab/lab that need Python (run with the repository's .venv interpreter).
+
+    labtool.py topology REPO            hosts from the demo pillar: "<id> <ip> <kind>" per line
+    labtool.py finger PUBKEY            the salt-key fingerprint (sha256) of a minion public key
+    labtool.py genkeys DIR NAME         an RSA key pair for Salt: DIR/NAME.pem and DIR/NAME.pub
+    labtool.py summary SALT.json SSH.json
+                                        per-host summary of `salt --out=json --static` and
+                                        `salt-ssh --out=json --static` state runs; exit 1 on failure
+
+The topology comes from pillar, compiled by Salt itself for each id: the ids and addresses are
+`site:hosts` (pillar/site/common.sls) and the kind follows each host's `roles`:
+`salt-master` -> master (also a minion), `salt-minion` -> minion, otherwise ssh (sshd only,
+managed by salt-ssh).
+"""
+
+import copy
+import json
+import pathlib
+import sys
+import tempfile
+
+
+def _pillar_opts(repo, tmp):
+    import salt.config
+
+    opts = salt.config.minion_config(None)
+    opts.update(
+        file_client="local",
+        pillar_roots={"base": [str(repo / "pillar")]},
+        file_roots={"base": [str(repo / "salt"), str(repo)]},
+        cachedir=tmp,
+        pki_dir=tmp,
+        sock_dir=tmp,
+        log_file=f"{tmp}/log",
+        log_level="quiet",
+        id="lab-topology",
+        grains={"id": "lab-topology"},
+    )
+    return opts
+
+
+def compile_pillar(repo, minion_id, opts, functions):
+    import salt.pillar
+
+    host_opts = copy.deepcopy(opts)
+    host_opts["id"] = minion_id
+    host_opts["grains"] = {"id": minion_id}
+    data = salt.pillar.Pillar(host_opts, {"id": minion_id}, minion_id, "base", functions=functions).compile_pillar()
+    if data.get("_errors"):
+        raise SystemExit(f"labtool: pillar for {minion_id} does not compile: {data['_errors']}")
+    return data
+
+
+def topology(repo):
+    import salt.loader
+
+    repo = pathlib.Path(repo).resolve()
+    with tempfile.TemporaryDirectory(prefix="lab-topology-") as tmp:
+        opts = _pillar_opts(repo, tmp)
+        functions = salt.loader.minion_mods(opts)
+        site = compile_pillar(repo, "lab-topology", opts, functions).get("site", {})
+        hosts = site.get("hosts") or {}
+        if not hosts or not site.get("network"):
+            raise SystemExit("labtool: pillar site:hosts and site:network are required for the lab topology")
+        rows = []
+        for minion_id, ip in hosts.items():
+            roles = compile_pillar(repo, minion_id, opts, functions).get("roles") or []
+            if "salt-master" in roles:
+                kind = "master"
+            elif "salt-minion" in roles:
+                kind = "minion"
+            else:
+                kind = "ssh"
+            rows.append((minion_id, ip, kind))
+        masters = [r for r in rows if r[2] == "master"]
+        if len(masters) != 1:
+            raise SystemExit(f"labtool: the lab needs exactly one host with role salt-master, found {masters}")
+        print(f"network {site['network']}")
+        for row in rows:
+            print(*row)
+
+
+def finger(pubkey):
+    import salt.utils.crypt
+
+    print(salt.utils.crypt.pem_finger(pubkey, sum_type="sha256"))
+
+
+def genkeys(directory, name):
+    import salt.crypt
+
+    pathlib.Path(directory).mkdir(parents=True, exist_ok=True)
+    salt.crypt.write_keys(directory, name, 2048)
+
+
+def _load(path):
+    text = pathlib.Path(path).read_text()
+    try:
+        return json.loads(text or "{}")
+    except json.JSONDecodeError as exc:
+        raise SystemExit(f"labtool: {path} is not JSON ({exc}); it starts with: {text[:400]!r}") from exc
+
+
+def summarize_host(result):
+    """(states, changed, failed, seconds, failures) of one host's state.apply return."""
+    if not isinstance(result, dict):
+        return 0, 0, 1, 0.0, [f"no state return: {str(result)[:300]}"]
+    states = changed = failed = 0
+    seconds = 0.0
+    failures = []
+    for key, item in result.items():
+        if not isinstance(item, dict) or "result" not in item:
+            failed += 1
+            failures.append(f"{key}: {str(item)[:300]}")
+            continue
+        states += 1
+        seconds += float(item.get("duration") or 0) / 1000.0
+        if item.get("changes"):
+            changed += 1
+        if item["result"] is False:
+            failed += 1
+            failures.append(f"{item.get('__id__', key)}: {str(item.get('comment'))[:300]}")
+    return states, changed, failed, seconds, failures
+
+
+def summary(*paths):
+    rows = {}
+    for path in paths:
+        data = _load(path)
+        if not isinstance(data, dict):
+            raise SystemExit(f"labtool: {path}: unexpected output {str(data)[:400]}")
+        for host, result in data.items():
+            # salt-ssh nests the state return under "return" when it wraps errors
+            if isinstance(result, dict) and "return" in result and "retcode" in result:
+                result = result["return"]
+            rows[host] = summarize_host(result)
+    print(f"{'host':<12} {'states':>6} {'changed':>7} {'failed':>6} {'state s':>8}")
+    bad = False
+    for host in sorted(rows):
+        states, changed, failed, seconds, failures = rows[host]
+        print(f"{host:<12} {states:>6} {changed:>7} {failed:>6} {seconds:>8.1f}")
+        for failure in failures:
+            print(f"    FAILED {failure}")
+        bad = bad or failed > 0 or states == 0
+    print(json.dumps({h: {"states": r[0], "changed": r[1], "failed": r[2], "seconds": round(r[3], 2)} for h, r in rows.items()}))
+    return 1 if bad else 0
+
+
+def main(argv):
+    if len(argv) < 2:
+        raise SystemExit(__doc__)
+    cmd, args = argv[1], argv[2:]
+    if cmd == "topology":
+        topology(*args)
+    elif cmd == "finger":
+        finger(*args)
+    elif cmd == "genkeys":
+        genkeys(*args)
+    elif cmd == "summary":
+        return summary(*args)
+    else:
+        raise SystemExit(f"labtool: unknown command {cmd}\n{__doc__}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
