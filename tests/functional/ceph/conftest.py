@@ -1,0 +1,53 @@
+"""
+Session fixtures for the Ceph/Glance functional tests: a real single-host Ceph cluster and a
+real Keystone + Glance (rbd store on that cluster), started once per session by the lab
+scripts, and salt loaders over the repository's _modules/_states/_utils with the cephx and
+cloud settings the states read from config.
+"""
+
+import pytest
+import yaml
+from saltfactories.utils.functional import Loaders
+
+from tests.functional.ceph import services
+
+
+@pytest.fixture(scope="session")
+def ceph_cluster(request):
+    return services.ceph(request)
+
+
+@pytest.fixture(scope="session")
+def openstack_cloud(request):
+    return services.openstack(request)
+
+
+@pytest.fixture(scope="session")
+def cloud_config(openstack_cloud):
+    """`openstack:clouds:admin` as a site would put it in pillar/config."""
+    with open(openstack_cloud["clouds_yaml"]) as fh:
+        clouds = yaml.safe_load(fh)["clouds"]
+    return {"admin": clouds["admin"]}
+
+
+@pytest.fixture(scope="module")
+def loaders(tmp_path_factory, ceph_cluster, openstack_cloud, cloud_config):
+    tmp = tmp_path_factory.mktemp("loaders")
+    opts = services.minion_opts(
+        tmp,
+        {
+            "ceph": {"client": {"conf": ceph_cluster["conf"], "user": "glance"}},
+            "openstack": {"cloud": "admin", "clouds": cloud_config},
+        },
+    )
+    return Loaders(opts)
+
+
+@pytest.fixture
+def modules(loaders):
+    return loaders.modules
+
+
+@pytest.fixture
+def states(loaders):
+    return loaders.states
