@@ -35,8 +35,19 @@ class IronicInstance:
 
     @classmethod
     def start(cls, workdir, automated_clean=False, max_concurrent_clean=50, redfish_systems=4, timeout=300):
-        args = [str(SCRIPT), "start", str(workdir), "--automated-clean", "true" if automated_clean else "false"]
-        args += ["--max-concurrent-clean", str(max_concurrent_clean), "--redfish-systems", str(redfish_systems)]
+        args = [
+            str(SCRIPT),
+            "start",
+            str(workdir),
+            "--automated-clean",
+            "true" if automated_clean else "false",
+        ]
+        args += [
+            "--max-concurrent-clean",
+            str(max_concurrent_clean),
+            "--redfish-systems",
+            str(redfish_systems),
+        ]
         proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
         if proc.returncode != 0:
             raise RuntimeError(f"ironic-svc start failed ({proc.returncode}):\n{proc.stderr}\n{proc.stdout}")

@@ -1,0 +1,855 @@
+# ruff: noqa: F821 - Salt injects __salt__, __utils__, __opts__ at load time
+"""
+Ironic bare-metal nodes: inventory, planning and enrolment at scale (openstacksdk).
+
+Node data uses the operator's enrolment file format (one mapping per node)::
+
+    name: rack1-node4
+    driver: redfish                      # or ipmi; fake-hardware for tests
+    driver_info: {redfish_address: https://10.0.0.4, redfish_username: root, redfish_password: s3cret}
+    properties: {cpus: 4, memory_mb: 12288, local_gb: 60, root_device: {wwn: "0x0000000000000001"}}
+    capabilities: {boot_mode: uefi}      # merged into properties/capabilities ("k:v,k:v")
+    ports: [{address: "52:54:00:a0:af:da"}]
+    resource_class: baremetal-gold
+    traits: [CUSTOM_GOLD]
+    deploy_kernel: deploy-kernel         # Glance image name or id, or a URL
+    deploy_ramdisk: deploy-ramdisk
+    provision_state: available           # enroll | manageable | available (default)
+
+Only the keys a node sets are compared with Ironic: properties added by inspection and
+``******``-masked secrets never cause a change. A salted digest of each secret is kept in the
+node's ``extra`` (``stacksalt_secrets``) so a real password change is still detected.
+
+Every call goes through one openstacksdk connection per process (``_utils/stacksalt_openstack``)
+with an explicit microversion; the cloud comes from ``openstack:clouds:<name>`` (minion config or
+pillar) or ``clouds.yaml``; pass ``cloud=<name>`` to choose one.
+
+:depends: openstacksdk
+"""
+
+import contextvars
+import copy
+import logging
+import re
+import threading
+import time
+import uuid as uuidlib
+from concurrent.futures import ThreadPoolExecutor
+
+from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+try:
+    import openstack.exceptions
+
+    HAS_OPENSTACKSDK = True
+except ImportError:  # pragma: no cover
+    HAS_OPENSTACKSDK = False
+
+log = logging.getLogger(__name__)
+
+__virtualname__ = "ironic_node"
+
+EVENT_TAG = "salt/stacksalt/ironic_node/progress"
+DIGEST_KEY = "stacksalt_secrets"
+MASKED = "******"
+
+#: Classic drivers were removed from Ironic (Rocky); their hardware-type replacements.
+CLASSIC_DRIVERS = {
+    "pxe_ssh": "ssh drivers are gone: use 'redfish' (sushy-tools/virtual BMC) or 'ipmi' (virtualbmc)",
+    "agent_ssh": "ssh drivers are gone: use 'redfish' (sushy-tools/virtual BMC) or 'ipmi' (virtualbmc)",
+    "pxe_ipmitool": "use hardware type 'ipmi'",
+    "agent_ipmitool": "use hardware type 'ipmi'",
+    "pxe_ipmitool_socat": "use hardware type 'ipmi' with console_interface 'ipmitool-socat'",
+    "pxe_drac": "use hardware type 'idrac'",
+    "pxe_ilo": "use hardware type 'ilo'",
+    "iscsi_ilo": "use hardware type 'ilo'",
+    "agent_ilo": "use hardware type 'ilo'",
+    "pxe_irmc": "use hardware type 'irmc'",
+    "fake": "use hardware type 'fake-hardware'",
+}
+ROOT_DEVICE_HINTS = {
+    "model",
+    "vendor",
+    "serial",
+    "size",
+    "wwn",
+    "wwn_with_extension",
+    "wwn_vendor_extension",
+    "name",
+    "hctl",
+    "rotational",
+    "by_path",
+}
+INTERFACES = (
+    "bios",
+    "boot",
+    "console",
+    "deploy",
+    "firmware",
+    "inspect",
+    "management",
+    "network",
+    "power",
+    "raid",
+    "rescue",
+    "storage",
+    "vendor",
+)
+NODE_FIELDS = {"driver", "resource_class", "automated_clean", "description", "conductor_group", "owner"} | {
+    f"{i}_interface" for i in INTERFACES
+}
+SPEC_KEYS = (
+    NODE_FIELDS
+    | {"name", "driver_info", "properties", "capabilities", "extra", "ports", "traits"}
+    | {"deploy_kernel", "deploy_ramdisk", "provision_state", "uuid"}
+)
+PORT_KEYS = {"address", "pxe_enabled", "physical_network", "local_link_connection", "extra", "is_smartnic"}
+TARGET_STATES = ("enroll", "manageable", "available")
+MAC_RE = re.compile(r"^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$")
+TRAIT_RE = re.compile(r"^(CUSTOM_[A-Z0-9_]+|[A-Z][A-Z0-9_]+)$")
+NAME_RE = re.compile(r"^[A-Za-z0-9\-._~]+$")
+# States from which Ironic is still moving the node by itself.
+TRANSIENT = {"verifying", "cleaning", "clean wait", "inspecting", "inspect wait", "deleting", "adopting"}
+IN_USE = {
+    "active",
+    "deploying",
+    "wait call-back",
+    "deploy failed",
+    "rescue",
+    "rescuing",
+    "servicing",
+    "service wait",
+}
+
+
+def __virtual__():
+    if not HAS_OPENSTACKSDK:
+        return (False, "ironic_node: the openstacksdk Python library is not installed")
+    return __virtualname__
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure logic: validation, normalisation, planning (no API calls; unit-tested).
+# ---------------------------------------------------------------------------------------------
+
+
+def _is_secret(key):
+    return bool(
+        re.search(r"(password|passwd|secret|token|private_key|key_contents|passphrase)", str(key), re.I)
+    )
+
+
+def _mask(data):
+    if isinstance(data, dict):
+        return {k: (MASKED if _is_secret(k) and v not in (None, "") else _mask(v)) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_mask(v) for v in data]
+    return data
+
+
+def validate(spec, where="node"):
+    """
+    Check one node's data; return the list of problems (empty when valid). Never calls the API.
+
+    ``where`` prefixes each problem with the pillar key path of the node
+    (e.g. ``ironic:nodes:3``).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call ironic_node.validate '{name: n1, driver: pxe_ssh}'
+    """
+    errors = []
+
+    def err(path, msg):
+        errors.append(f"{where}{':' + path if path else ''}: {msg}")
+
+    if not isinstance(spec, dict):
+        return [f"{where}: a node must be a mapping, got {type(spec).__name__}"]
+    for key in sorted(set(spec) - SPEC_KEYS):
+        err(key, f"unknown key (allowed: {', '.join(sorted(SPEC_KEYS))})")
+    name = spec.get("name")
+    if not isinstance(name, str) or not name:
+        err("name", "required, a non-empty string")
+    elif not NAME_RE.match(name) or _looks_like_uuid(name):
+        err("name", f"'{name}' is not a valid Ironic node name (letters, digits, - . _ ~; not a UUID)")
+    driver = spec.get("driver")
+    if not isinstance(driver, str) or not driver:
+        err("driver", "required, a hardware type such as 'ipmi', 'redfish' or 'fake-hardware'")
+    elif driver in CLASSIC_DRIVERS or driver.startswith(("pxe_", "agent_", "iscsi_")):
+        hint = CLASSIC_DRIVERS.get(driver, "use a hardware type: 'ipmi', 'redfish', 'idrac', 'ilo', 'irmc'")
+        err("driver", f"classic driver '{driver}' was removed from Ironic: {hint}")
+    for key in ("driver_info", "properties", "extra", "capabilities"):
+        if key in spec and not isinstance(spec[key], dict):
+            err(key, "must be a mapping")
+    props = spec.get("properties") if isinstance(spec.get("properties"), dict) else {}
+    for key in ("cpus", "memory_mb", "local_gb"):
+        if key in props and (
+            not isinstance(props[key], int) or isinstance(props[key], bool) or props[key] < 0
+        ):
+            err(f"properties:{key}", "must be a non-negative integer")
+    if "root_device" in props:
+        hints = props["root_device"]
+        if not isinstance(hints, dict) or not hints:
+            err("properties:root_device", "must be a non-empty mapping of hints")
+        else:
+            for hint in sorted(set(hints) - ROOT_DEVICE_HINTS):
+                err(
+                    f"properties:root_device:{hint}",
+                    f"unknown root device hint (known: {', '.join(sorted(ROOT_DEVICE_HINTS))})",
+                )
+    ports = spec.get("ports", [])
+    if not isinstance(ports, list):
+        err("ports", "must be a list of {address: MAC}")
+        ports = []
+    seen = set()
+    for i, port in enumerate(ports):
+        if not isinstance(port, dict):
+            err(f"ports:{i}", "must be a mapping with an 'address'")
+            continue
+        for key in sorted(set(port) - PORT_KEYS):
+            err(f"ports:{i}:{key}", f"unknown port key (allowed: {', '.join(sorted(PORT_KEYS))})")
+        addr = port.get("address")
+        if not isinstance(addr, str) or not MAC_RE.match(addr):
+            err(f"ports:{i}:address", f"'{addr}' is not a MAC address (aa:bb:cc:dd:ee:ff)")
+        elif addr.lower() in seen:
+            err(f"ports:{i}:address", f"duplicate MAC {addr}")
+        else:
+            seen.add(addr.lower())
+    traits = spec.get("traits", [])
+    if not isinstance(traits, list) or any(not isinstance(t, str) or not TRAIT_RE.match(t) for t in traits):
+        err("traits", "must be a list of traits such as CUSTOM_GOLD or HW_CPU_X86_VMX")
+    state = spec.get("provision_state", "available")
+    if state not in TARGET_STATES:
+        err("provision_state", f"'{state}' is not one of {', '.join(TARGET_STATES)}")
+    for key in ("deploy_kernel", "deploy_ramdisk"):
+        if key in spec and (not isinstance(spec[key], str) or not spec[key]):
+            err(key, "must be a Glance image name or id, or a URL")
+    if "automated_clean" in spec and not isinstance(spec["automated_clean"], bool):
+        err("automated_clean", "must be true or false")
+    return errors
+
+
+def validate_many(nodes, where="nodes"):
+    """
+    Check a list of nodes (duplicates of names and MACs across nodes included); return problems.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call ironic_node.validate_many "$(cat nodes.yaml)"
+    """
+    if not isinstance(nodes, list):
+        return [f"{where}: must be a list of nodes"]
+    errors = []
+    names, macs = {}, {}
+    for i, spec in enumerate(nodes):
+        errors.extend(validate(spec, where=f"{where}:{i}"))
+        if not isinstance(spec, dict):
+            continue
+        name = spec.get("name")
+        if isinstance(name, str):
+            if name in names:
+                errors.append(f"{where}:{i}:name: duplicate node name '{name}' (also {where}:{names[name]})")
+            names.setdefault(name, i)
+        for j, port in enumerate(spec.get("ports") or []):
+            addr = port.get("address") if isinstance(port, dict) else None
+            if isinstance(addr, str):
+                mac = addr.lower()
+                if mac in macs and macs[mac][0] != i:
+                    errors.append(
+                        f"{where}:{i}:ports:{j}:address: MAC {addr} also belongs to {where}:{macs[mac][0]}"
+                    )
+                macs.setdefault(mac, (i, j))
+    return errors
+
+
+def _looks_like_uuid(value):
+    try:
+        uuidlib.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def parse_capabilities(value):
+    """``"boot_mode:uefi,secure_boot:true"`` -> ``{"boot_mode": "uefi", "secure_boot": "true"}``."""
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items()}
+    caps = {}
+    for item in str(value or "").split(","):
+        if ":" in item:
+            k, v = item.split(":", 1)
+            caps[k.strip()] = v.strip()
+    return caps
+
+
+def format_capabilities(caps):
+    """Inverse of :func:`parse_capabilities`, keys sorted (stable comparisons)."""
+    return ",".join(f"{k}:{v}" for k, v in sorted(caps.items()))
+
+
+def _pointer(*parts):
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _wanted(spec, images=None):
+    """The spec with capabilities folded into properties and deploy images into driver_info."""
+    images = images or {}
+    spec = copy.deepcopy(spec)
+    driver_info = (
+        spec.setdefault("driver_info", {}) if ("deploy_kernel" in spec or "deploy_ramdisk" in spec) else None
+    )
+    for key in ("deploy_kernel", "deploy_ramdisk"):
+        if key in spec:
+            ref = spec.pop(key)
+            driver_info[key] = images.get(ref, ref)
+    if "capabilities" in spec:
+        spec.setdefault("properties", {})["capabilities"] = parse_capabilities(spec.pop("capabilities"))
+    elif isinstance(spec.get("properties", {}).get("capabilities"), str):
+        spec["properties"]["capabilities"] = parse_capabilities(spec["properties"]["capabilities"])
+    return spec
+
+
+def _transition(current, target):
+    """Provision verbs that move a node from ``current`` to ``target``; None when in use."""
+    if target == "enroll" or current == target:
+        return []
+    if current in IN_USE:
+        return None
+    if current == "enroll":
+        return ["manage"] if target == "manageable" else ["manage", "provide"]
+    if current == "manageable":
+        return ["provide"] if target == "available" else []
+    if current == "available":
+        return ["manage"] if target == "manageable" else []
+    if current in ("clean failed", "inspect failed"):
+        return ["manage"] if target == "manageable" else ["manage", "provide"]
+    return None
+
+
+def plan(spec, live=None, images=None):
+    """
+    Compare one node's data with its live record and return the plan (pure, no API call).
+
+    ``live`` is an entry of :func:`inventory` (``None`` when the node does not exist).
+    ``images`` maps deploy image names to ids (see :func:`resolve_images`).
+
+    The plan holds ``action`` (create/update/none), ``changes`` (old/new of the differing
+    keys, secrets masked), and what :func:`apply` needs (``body``, ``patch``, ``traits``,
+    ``ports_add``, ``ports_delete``, ``provision``).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call ironic_node.plan '{name: n1, driver: fake-hardware}'
+    """
+    want = _wanted(spec, images)
+    name = want["name"]
+    target = want.pop("provision_state", "available")
+    want_ports = {p["address"].lower(): p for p in want.pop("ports", [])} if "ports" in spec else None
+    want_traits = sorted(set(want.pop("traits"))) if "traits" in want else None
+    want.pop("uuid", None)
+    result = {
+        "name": name,
+        "uuid": (live or {}).get("uuid"),
+        "action": "none",
+        "changes": {},
+        "body": None,
+        "patch": [],
+        "traits": None,
+        "ports_add": [],
+        "ports_delete": [],
+        "provision": [],
+        "target": target,
+        "comment": "",
+    }
+    changes = result["changes"]
+    # Secrets: digest what we send, keep the digest in extra.
+    secrets_wanted = {
+        f"driver_info/{k}": v
+        for k, v in want.get("driver_info", {}).items()
+        if _is_secret(k) and v is not None
+    }
+
+    if live is None:
+        body = {
+            k: v for k, v in want.items() if k in NODE_FIELDS | {"name", "driver_info", "properties", "extra"}
+        }
+        if "capabilities" in body.get("properties", {}):
+            body["properties"]["capabilities"] = format_capabilities(body["properties"]["capabilities"])
+        if secrets_wanted:
+            body.setdefault("extra", {})[DIGEST_KEY] = {k: _digest(v) for k, v in secrets_wanted.items()}
+        result.update(action="create", body=body)
+        shown = copy.deepcopy(body)
+        shown.get("extra", {}).pop(DIGEST_KEY, None)
+        changes["node"] = {"old": None, "new": _mask({k: v for k, v in shown.items() if k != "extra" or v})}
+        if want_traits:
+            result["traits"] = want_traits
+            changes["traits"] = {"old": None, "new": want_traits}
+        if want_ports:
+            result["ports_add"] = list(want_ports.values())
+            changes["ports"] = {"old": [], "new": sorted(want_ports)}
+        result["provision"] = _transition("enroll", target)
+        if result["provision"]:
+            changes["provision_state"] = {"old": None, "new": target}
+        return result
+
+    patch = result["patch"]
+    for key in sorted(NODE_FIELDS & set(want)):
+        if live.get(key) != want[key]:
+            patch.append({"op": "add", "path": _pointer(key), "value": want[key]})
+            changes[key] = {"old": live.get(key), "new": want[key]}
+    live_extra = live.get("extra") or {}
+    digests = dict(live_extra.get(DIGEST_KEY) or {})
+    new_digests = dict(digests)
+    for section in ("driver_info", "extra"):
+        live_section = live.get(section) or {}
+        for key, value in sorted((want.get(section) or {}).items()):
+            if section == "extra" and key == DIGEST_KEY:
+                continue
+            current = live_section.get(key)
+            dkey = f"{section}/{key}"
+            if dkey in secrets_wanted or (current == MASKED and value != MASKED):
+                stored = digests.get(dkey)
+                if current == value or (current == MASKED and stored and _digest_matches(value, stored)):
+                    if current == value and _is_secret(key) and not stored:
+                        new_digests[dkey] = _digest(value)
+                    continue
+                new_digests[dkey] = _digest(value)
+                patch.append({"op": "add", "path": _pointer(section, key), "value": value})
+                changes[dkey.replace("/", ":")] = {
+                    "old": MASKED if current not in (None, "") else None,
+                    "new": MASKED,
+                }
+            elif current != value:
+                patch.append({"op": "add", "path": _pointer(section, key), "value": value})
+                changes[f"{section}:{key}"] = {
+                    "old": _mask({key: current})[key],
+                    "new": _mask({key: value})[key],
+                }
+    if new_digests != digests:
+        patch.append({"op": "add", "path": _pointer("extra", DIGEST_KEY), "value": new_digests})
+    live_props = live.get("properties") or {}
+    for key, value in sorted((want.get("properties") or {}).items()):
+        if key == "capabilities":
+            live_caps = parse_capabilities(live_props.get("capabilities"))
+            merged = dict(live_caps, **value)
+            if merged != live_caps:
+                patch.append(
+                    {
+                        "op": "add",
+                        "path": _pointer("properties", "capabilities"),
+                        "value": format_capabilities(merged),
+                    }
+                )
+                changes["properties:capabilities"] = {
+                    "old": {k: live_caps.get(k) for k in value},
+                    "new": dict(value),
+                }
+        elif live_props.get(key) != value:
+            patch.append({"op": "add", "path": _pointer("properties", key), "value": value})
+            changes[f"properties:{key}"] = {"old": live_props.get(key), "new": value}
+    if want_traits is not None and sorted(live.get("traits") or []) != want_traits:
+        result["traits"] = want_traits
+        changes["traits"] = {"old": sorted(live.get("traits") or []), "new": want_traits}
+    if want_ports is not None:
+        live_ports = {p["address"].lower(): p for p in live.get("ports") or []}
+        for mac, port in sorted(want_ports.items()):
+            if mac not in live_ports:
+                result["ports_add"].append(port)
+            else:
+                differs = {k for k, v in port.items() if k != "address" and live_ports[mac].get(k) != v}
+                if differs:  # port attributes: recreate the port
+                    result["ports_delete"].append(live_ports[mac]["uuid"])
+                    result["ports_add"].append(port)
+        result["ports_delete"].extend(
+            p["uuid"] for mac, p in sorted(live_ports.items()) if mac not in want_ports
+        )
+        if result["ports_add"] or result["ports_delete"]:
+            changes["ports"] = {
+                "old": sorted(live_ports),
+                "new": sorted(want_ports),
+            }
+    current = live.get("provision_state")
+    verbs = _transition(current, target)
+    if verbs is None:
+        if current in TRANSIENT:
+            result["provision"] = ["wait", *(_transition_after_wait(target))]
+            changes["provision_state"] = {"old": current, "new": target}
+        else:
+            result["comment"] = f"node is '{current}' (in use): its provision state is left alone"
+    elif verbs:
+        result["provision"] = verbs
+        changes["provision_state"] = {"old": current, "new": target}
+    if changes:
+        result["action"] = "update"
+    return result
+
+
+def _transition_after_wait(target):
+    # After a transient state settles the verbs are recomputed by apply().
+    return [f"to:{target}"]
+
+
+def _digest(value):
+    return __utils__["stacksalt_openstack.digest"](value)
+
+
+def _digest_matches(value, stored):
+    return __utils__["stacksalt_openstack.digest_matches"](value, stored)
+
+
+# ---------------------------------------------------------------------------------------------
+# API access
+# ---------------------------------------------------------------------------------------------
+
+
+def _conn(cloud=None):
+    config = __salt__["config.get"]("openstack", {})
+    try:
+        return __utils__["stacksalt_openstack.connect"](cloud=cloud, config=config)
+    except RuntimeError as exc:
+        raise CommandExecutionError(str(exc)) from exc
+
+
+def _request(conn, method, url, retry=True, **kwargs):
+    """One baremetal API call with the pinned microversion; HTTP errors raise."""
+    proxy = conn.baremetal
+
+    def once():
+        resp = proxy.request(url, method, microversion=proxy.default_microversion, raise_exc=False, **kwargs)
+        openstack.exceptions.raise_from_response(resp)
+        return resp
+
+    if not retry:
+        return once()
+    return __utils__["stacksalt_openstack.call"](once)
+
+
+def _list(conn, path, fields=None, **params):
+    items, url = [], path
+    if fields:
+        params["fields"] = ",".join(fields)
+    key = path.strip("/").split("/")[0]
+    while url:
+        resp = _request(conn, "GET", url, params=params if url == path else None)
+        data = resp.json()
+        items.extend(data.get(key, []))
+        nxt = data.get("next")
+        url = nxt.split("/v1", 1)[1] if nxt else None
+    return items
+
+
+def _http_error(exc):
+    return __utils__["stacksalt_openstack.error_message"](exc)
+
+
+def inventory(names=None, cloud=None):
+    """
+    Every node with its ports, in two API calls (nodes and ports, with details).
+
+    Returns ``{name or uuid: node}``, each node carrying a ``ports`` list.
+    With ``names`` (one or a few nodes) the nodes are fetched one by one instead.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call ironic_node.inventory
+        salt-call ironic_node.inventory names='[node1]'
+    """
+    conn = _conn(cloud)
+    out = {}
+    if names is not None and len(names) <= 3:
+        for name in names:
+            try:
+                node = _request(conn, "GET", f"/nodes/{name}").json()
+            except openstack.exceptions.NotFoundException:
+                continue
+            node["ports"] = _list(conn, "/ports/detail", node_uuid=node["uuid"])
+            out[node.get("name") or node["uuid"]] = node
+        return out
+    nodes = _list(conn, "/nodes/detail")
+    ports = _list(conn, "/ports/detail")
+    by_uuid = {}
+    for node in nodes:
+        node["ports"] = []
+        by_uuid[node["uuid"]] = node
+        out[node.get("name") or node["uuid"]] = node
+    for port in ports:
+        node = by_uuid.get(port.get("node_uuid"))
+        if node is not None:
+            node["ports"].append(port)
+    if names is not None:
+        out = {k: v for k, v in out.items() if k in set(names)}
+    return out
+
+
+def resolve_images(refs, cloud=None):
+    """
+    Map deploy image references (Glance names or ids, or URLs) to what Ironic needs (ids/URLs).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call ironic_node.resolve_images '[deploy-kernel, deploy-ramdisk]'
+    """
+    out, conn = {}, None
+    for ref in sorted(set(refs)):
+        if _looks_like_uuid(ref) or "://" in ref:
+            out[ref] = ref
+            continue
+        conn = conn or _conn(cloud)
+        image = conn.image.find_image(ref, ignore_missing=True)
+        if image is None:
+            raise CommandExecutionError(f"deploy image '{ref}' was not found in Glance")
+        out[ref] = image.id
+    return out
+
+
+class _Watcher:
+    """Waits for provision states with one list call per tick for all waiting nodes."""
+
+    FIELDS = ("uuid", "provision_state", "target_provision_state", "last_error")
+
+    def __init__(self, conn, interval=0.3):
+        self.conn, self.interval = conn, interval
+        self.cond = threading.Condition()
+        self.waiting = {}
+        self.states = {}
+        self.gen = 0
+        self.thread = None
+        self.stop = False
+
+    def _poll(self):
+        while True:
+            with self.cond:
+                if self.stop:
+                    return
+                uuids = list(self.waiting)
+                self.gen += 1
+                gen = self.gen
+            if uuids:
+                try:
+                    if len(uuids) <= 3:
+                        rows = [
+                            _request(
+                                self.conn, "GET", f"/nodes/{u}", params={"fields": ",".join(self.FIELDS)}
+                            ).json()
+                            for u in uuids
+                        ]
+                    else:
+                        rows = _list(self.conn, "/nodes", fields=self.FIELDS)
+                except Exception as exc:  # noqa: BLE001 - a failed poll is retried next tick
+                    log.warning("ironic_node: polling provision states failed: %s", exc)
+                    rows = []
+                with self.cond:
+                    for row in rows:
+                        self.states[row["uuid"]] = (gen, row)
+                    self.cond.notify_all()
+            time.sleep(self.interval)
+
+    def wait(self, node_uuid, done, timeout):
+        """Wait until the node leaves transient states; return its row (from a poll started later)."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            self.waiting[node_uuid] = self.waiting.get(node_uuid, 0) + 1
+            since = self.gen  # rows from polls that began before this call may predate the request
+            if self.thread is None:
+                # Salt's dunders live in context variables: the thread runs in a copy of ours.
+                ctx = contextvars.copy_context()
+                self.thread = threading.Thread(
+                    target=ctx.run, args=(self._poll,), daemon=True, name="ironic-node-watcher"
+                )
+                self.thread.start()
+            try:
+                while True:
+                    gen, row = self.states.get(node_uuid, (0, None))
+                    if row and gen > since and not row.get("target_provision_state"):
+                        if row["provision_state"] in done or row["provision_state"] not in TRANSIENT:
+                            return row
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        state = row["provision_state"] if row else "unknown"
+                        raise CommandExecutionError(f"timed out after {timeout}s waiting (state '{state}')")
+                    self.cond.wait(min(left, 1.0))
+            finally:
+                self.waiting[node_uuid] -= 1
+                if not self.waiting[node_uuid]:
+                    del self.waiting[node_uuid]
+
+    def close(self):
+        with self.cond:
+            self.stop = True
+
+
+def _fire(data):
+    try:
+        __salt__["event.fire"](_mask(data), EVENT_TAG)
+    except Exception:  # noqa: BLE001 - progress events are best effort (no event bus in salt-call --local)
+        log.debug("ironic_node: progress event not sent", exc_info=True)
+
+
+def _provision(conn, watcher, node_uuid, verb, clean_slots, timeout):
+    expect = {"manage": "manageable", "provide": "available"}[verb]
+    slot = clean_slots if verb == "provide" else None
+    if slot is not None:
+        slot.acquire()
+    try:
+        _request(conn, "PUT", f"/nodes/{node_uuid}/states/provision", json={"target": verb})
+        row = watcher.wait(node_uuid, {expect}, timeout)
+    finally:
+        if slot is not None:
+            slot.release()
+    if row["provision_state"] != expect:
+        reason = row.get("last_error") or "no reason given by Ironic"
+        raise CommandExecutionError(f"'{verb}' ended in state '{row['provision_state']}': {reason}")
+    return row
+
+
+def _apply_one(conn, watcher, item, clean_slots, timeout):
+    """Run one node's plan; return (uuid, final provision state)."""
+    node_uuid = item["uuid"]
+    if item["action"] == "create":
+        node_uuid = _request(conn, "POST", "/nodes", json=item["body"]).json()["uuid"]
+    elif item["patch"]:
+        _request(conn, "PATCH", f"/nodes/{node_uuid}", json=item["patch"])
+    if item["traits"] is not None:
+        _request(conn, "PUT", f"/nodes/{node_uuid}/traits", json={"traits": item["traits"]})
+    for port_uuid in item["ports_delete"]:
+        _request(conn, "DELETE", f"/ports/{port_uuid}")
+    for port in item["ports_add"]:
+        _request(
+            conn, "POST", "/ports", json=dict(port, address=port["address"].lower(), node_uuid=node_uuid)
+        )
+    state = None
+    verbs = list(item["provision"])
+    if verbs and verbs[0] == "wait":
+        state = watcher.wait(node_uuid, set(TARGET_STATES), timeout)["provision_state"]
+        verbs = _transition(state, item["target"]) or []
+    for verb in verbs:
+        state = _provision(conn, watcher, node_uuid, verb, clean_slots, timeout)["provision_state"]
+    return node_uuid, state
+
+
+def apply(plans, concurrency=8, max_concurrent_clean=None, timeout=900, cloud=None, progress_every=2.0):
+    """
+    Carry out plans from :func:`plan` concurrently and return one result per node.
+
+    Node creation, ports, traits and provision-state moves run in a pool of ``concurrency``
+    workers; at most ``max_concurrent_clean`` nodes are in ``provide`` at once (config
+    ``ironic_node:max_concurrent_clean``, default 50, Ironic's own default) and 503/409 answers
+    are retried with backoff. Waits use one list call per tick for every waiting node. A node that
+    fails does not stop the others. Progress events go to ``salt/stacksalt/ironic_node/progress``.
+
+    Returns ``{"nodes": {name: {"result", "uuid", "provision_state", "error"}}, "summary": {...}}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call ironic_node.apply "$(salt-call --out=json ironic_node.plan '{name: n1, driver: fake-hardware}')"
+    """
+    if isinstance(plans, dict):
+        plans = [plans]
+    if max_concurrent_clean is None:
+        max_concurrent_clean = __salt__["config.get"]("ironic_node:max_concurrent_clean", 50)
+    conn = _conn(cloud)
+    watcher = _Watcher(conn)
+    clean_slots = threading.BoundedSemaphore(max(1, int(max_concurrent_clean)))
+    results = {}
+    lock = threading.Lock()
+    work = [p for p in plans if p["action"] != "none" or p["provision"]]
+    counts = {"created": 0, "updated": 0, "unchanged": len(plans) - len(work), "failed": 0}
+    started = time.monotonic()
+    last = [started]
+
+    def run(item):
+        try:
+            node_uuid, state = _apply_one(conn, watcher, item, clean_slots, timeout)
+            res = {"result": True, "uuid": node_uuid, "provision_state": state, "error": None}
+        except Exception as exc:  # noqa: BLE001 - one node's failure never stops the others
+            msg = _http_error(exc) if not isinstance(exc, CommandExecutionError) else str(exc)
+            res = {"result": False, "uuid": item.get("uuid"), "provision_state": None, "error": msg}
+        with lock:
+            results[item["name"]] = res
+            if not res["result"]:
+                counts["failed"] += 1
+            else:
+                counts["created" if item["action"] == "create" else "updated"] += 1
+            now = time.monotonic()
+            if now - last[0] >= progress_every:
+                last[0] = now
+                _fire(
+                    {"done": len(results), "total": len(work), **counts, "elapsed": round(now - started, 1)}
+                )
+
+    try:
+        if len(work) == 1:
+            run(work[0])
+        elif work:
+            with ThreadPoolExecutor(max_workers=max(1, int(concurrency))) as pool:
+                # Each task runs in its own copy of this context (Salt's dunders are context variables).
+                futures = [pool.submit(contextvars.copy_context().run, run, item) for item in work]
+                for future in futures:
+                    future.result()
+    finally:
+        watcher.close()
+    summary = dict(counts, total=len(plans), seconds=round(time.monotonic() - started, 2))
+    _fire(dict(summary, final=True))
+    return {"nodes": results, "summary": summary}
+
+
+def delete(name, cloud=None):
+    """
+    Delete a node (and so its ports). Nodes in use (active, deploying...) are refused.
+
+    Returns ``True`` when a node was deleted, ``False`` when there was none.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call ironic_node.delete node1
+    """
+    conn = _conn(cloud)
+    try:
+        node = _request(conn, "GET", f"/nodes/{name}", params={"fields": "uuid,provision_state"}).json()
+    except openstack.exceptions.NotFoundException:
+        return False
+    if node["provision_state"] in IN_USE:
+        raise CommandExecutionError(
+            f"node '{name}' is '{node['provision_state']}': undeploy it (openstack baremetal node undeploy) first"
+        )
+    try:
+        _request(conn, "DELETE", f"/nodes/{node['uuid']}")
+    except openstack.exceptions.HttpException as exc:
+        raise CommandExecutionError(f"deleting node '{name}' failed: {_http_error(exc)}") from exc
+    return True
+
+
+def load_file(path):
+    """
+    Read an operator enrolment file (YAML with a top-level ``nodes:`` list) and return the list.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call ironic_node.load_file /srv/ironic/nodes.yaml
+    """
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except OSError as exc:
+        raise SaltInvocationError(f"cannot read node file {path}: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("nodes"), list):
+        raise SaltInvocationError(f"{path}: expected a mapping with a 'nodes' list")
+    return data["nodes"]

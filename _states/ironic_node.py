@@ -1,0 +1,238 @@
+# ruff: noqa: F821 - Salt injects __salt__, __utils__, __opts__ at load time
+"""
+Ironic bare-metal nodes from pillar or from an operator enrolment file.
+
+.. code-block:: yaml
+
+    # one node
+    rack1-node4:
+      ironic_node.present:
+        - driver: redfish
+        - driver_info: {redfish_address: "https://10.0.0.4", redfish_username: root, redfish_password: s3cret}
+        - properties: {cpus: 4, memory_mb: 12288, local_gb: 60, root_device: {wwn: "0x0000000000000001"}}
+        - ports: [{address: "52:54:00:a0:af:da"}]
+        - provision_state: available
+
+    # hundreds of nodes: one list call to find what exists, bounded concurrency, batches that
+    # respect max_concurrent_clean, 503/409 retried, progress events, a summary.
+    ironic-nodes-enrolled:
+      ironic_node.enrolled:
+        - nodes: {{ salt['pillar.get']('ironic:nodes', [], unmask=True) | json }}
+        - pillar_key: ironic:nodes            # names the key in error messages
+        # or: - source: /srv/ironic/nodes.yaml (a file with a top-level `nodes:` list)
+
+    old-node:
+      ironic_node.absent
+
+Only the keys given are compared with Ironic (masked passwords and properties added by
+inspection never cause a change). ``test=True`` returns the exact plan. Secrets are masked in
+every return and event. Bad node data fails the state before any API call, naming the key.
+"""
+
+__virtualname__ = "ironic_node"
+
+
+def __virtual__():
+    if "ironic_node.plan" not in __salt__:
+        return (False, "ironic_node: the ironic_node execution module is not available (openstacksdk?)")
+    return __virtualname__
+
+
+def _ret(name):
+    return {"name": name, "result": False, "changes": {}, "comment": ""}
+
+
+def _images(specs, cloud):
+    refs = {s[k] for s in specs for k in ("deploy_kernel", "deploy_ramdisk") if k in s}
+    return __salt__["ironic_node.resolve_images"](list(refs), cloud=cloud) if refs else {}
+
+
+def present(name, cloud=None, timeout=900, **spec):
+    """
+    Ensure one node exists in Ironic as described (operator enrolment format, see the module).
+
+    name
+        The node name.
+    provision_state
+        ``enroll``, ``manageable`` or ``available`` (default): the node is moved through the
+        state machine (manage, then provide, waiting through cleaning).
+    cloud
+        A cloud from ``openstack:clouds`` or clouds.yaml.
+    """
+    spec = {k: v for k, v in spec.items() if not k.startswith("__")}
+    spec["name"] = name
+    ret = _ret(name)
+    errors = __salt__["ironic_node.validate"](spec, where=f"ironic_node:{name}")
+    if errors:
+        ret["comment"] = "Invalid node data, nothing was changed:\n" + "\n".join(f"  - {e}" for e in errors)
+        return ret
+    try:
+        live = __salt__["ironic_node.inventory"](names=[name], cloud=cloud).get(name)
+        item = __salt__["ironic_node.plan"](spec, live, images=_images([spec], cloud))
+    except Exception as exc:  # noqa: BLE001 - reported to the operator as the state's result
+        ret["comment"] = f"Could not read node '{name}' from Ironic: {exc}"
+        return ret
+    if item["action"] == "none" and not item["provision"]:
+        ret["result"] = True
+        ret["comment"] = f"Node '{name}' is in the desired state" + (
+            f"; {item['comment']}" if item["comment"] else ""
+        )
+        return ret
+    if __opts__["test"]:
+        ret["result"] = None
+        ret["changes"] = item["changes"]
+        ret["comment"] = f"Node '{name}' would be {'created' if item['action'] == 'create' else 'updated'}"
+        return ret
+    out = __salt__["ironic_node.apply"]([item], cloud=cloud, timeout=timeout)["nodes"][name]
+    if not out["result"]:
+        ret["comment"] = f"Node '{name}': {out['error']}"
+        # What happened before the failure (e.g. created, then cleaning failed) is still a change.
+        ret["changes"] = {k: v for k, v in item["changes"].items() if k != "provision_state"}
+        return ret
+    ret["result"] = True
+    ret["changes"] = item["changes"]
+    ret["comment"] = f"Node '{name}' {'created' if item['action'] == 'create' else 'updated'}" + (
+        f" ({out['provision_state']})" if out["provision_state"] else ""
+    )
+    return ret
+
+
+def enrolled(
+    name,
+    nodes=None,
+    source=None,
+    pillar_key=None,
+    cloud=None,
+    concurrency=8,
+    max_concurrent_clean=None,
+    timeout=1800,
+    prune=False,
+):
+    """
+    Ensure many nodes at once (hundreds): from ``nodes`` (a list, e.g. from pillar) or ``source``
+    (a YAML file with a ``nodes:`` list, local path or ``salt://``).
+
+    pillar_key
+        Where the list came from (``ironic:nodes``): used in error messages.
+    concurrency
+        Workers talking to Ironic at once.
+    max_concurrent_clean
+        Nodes in cleaning at once (default: config ``ironic_node:max_concurrent_clean`` or 50).
+    prune
+        Also delete nodes that exist in Ironic but are not listed (never nodes in use).
+
+    ``changes`` holds the created/updated/deleted/failed node names and a summary; with
+    ``test=True`` it holds every node's planned changes.
+    """
+    ret = _ret(name)
+    where = pillar_key or (source if source else name)
+    if source:
+        path = __salt__["cp.cache_file"](source) if str(source).startswith("salt://") else source
+        if not path:
+            ret["comment"] = f"Node file {source} was not found"
+            return ret
+        try:
+            nodes = __salt__["ironic_node.load_file"](path)
+        except Exception as exc:  # noqa: BLE001
+            ret["comment"] = str(exc)
+            return ret
+        where = f"{source}:nodes"
+    if nodes is None:
+        ret["comment"] = "Give either nodes (a list) or source (a file)"
+        return ret
+    errors = __salt__["ironic_node.validate_many"](nodes, where=where)
+    if errors:
+        ret["comment"] = f"Invalid node data ({len(errors)} problem(s)), nothing was changed:\n" + "\n".join(
+            f"  - {e}" for e in errors
+        )
+        return ret
+    try:
+        live = __salt__["ironic_node.inventory"](cloud=cloud)
+        images = _images(nodes, cloud)
+        plans = [__salt__["ironic_node.plan"](spec, live.get(spec["name"]), images=images) for spec in nodes]
+    except Exception as exc:  # noqa: BLE001
+        ret["comment"] = f"Could not read nodes from Ironic: {exc}"
+        return ret
+    wanted = {spec["name"] for spec in nodes}
+    stale = sorted(n for n in live if n not in wanted) if prune else []
+    todo = [p for p in plans if p["action"] != "none" or p["provision"]]
+    if not todo and not stale:
+        ret["result"] = True
+        ret["comment"] = f"All {len(plans)} nodes are in the desired state"
+        return ret
+    if __opts__["test"]:
+        ret["result"] = None
+        ret["changes"] = {p["name"]: p["changes"] for p in todo}
+        if stale:
+            ret["changes"]["deleted"] = stale
+        ret["comment"] = (
+            f"{sum(p['action'] == 'create' for p in todo)} node(s) would be created, "
+            f"{sum(p['action'] != 'create' for p in todo)} updated, {len(stale)} deleted, "
+            f"{len(plans) - len(todo)} unchanged"
+        )
+        return ret
+    out = __salt__["ironic_node.apply"](
+        todo, concurrency=concurrency, max_concurrent_clean=max_concurrent_clean, timeout=timeout, cloud=cloud
+    )
+    summary = dict(out["summary"], unchanged=len(plans) - len(todo), total=len(plans))
+    failed = {n: r["error"] for n, r in out["nodes"].items() if not r["result"]}
+    deleted, delete_failed = [], {}
+    for node in stale:
+        try:
+            if __salt__["ironic_node.delete"](node, cloud=cloud):
+                deleted.append(node)
+        except Exception as exc:  # noqa: BLE001
+            delete_failed[node] = str(exc)
+    failed.update(delete_failed)
+    summary["deleted"] = len(deleted)
+    summary["failed"] = len(failed)
+    by_action = {p["name"]: p["action"] for p in todo}
+    ok = [n for n, r in out["nodes"].items() if r["result"]]
+    changes = {
+        "created": sorted(n for n in ok if by_action[n] == "create"),
+        "updated": sorted(n for n in ok if by_action[n] != "create"),
+    }
+    if deleted:
+        changes["deleted"] = deleted
+    if failed:
+        changes["failed"] = failed
+    ret["changes"] = {k: v for k, v in changes.items() if v}
+    ret["changes"]["summary"] = summary
+    ret["result"] = not failed
+    ret["comment"] = (
+        f"{summary['created']} created, {summary['updated']} updated, {summary['unchanged']} unchanged, "
+        f"{len(deleted)} deleted, {len(failed)} failed in {summary['seconds']} s"
+    )
+    if failed:
+        ret["comment"] += "\n" + "\n".join(f"  - {n}: {e}" for n, e in sorted(failed.items()))
+    return ret
+
+
+def absent(name, cloud=None):
+    """
+    Ensure a node does not exist in Ironic (its ports go with it). Nodes in use are refused.
+    """
+    ret = _ret(name)
+    try:
+        exists = bool(__salt__["ironic_node.inventory"](names=[name], cloud=cloud))
+    except Exception as exc:  # noqa: BLE001
+        ret["comment"] = f"Could not read node '{name}' from Ironic: {exc}"
+        return ret
+    if not exists:
+        ret["result"] = True
+        ret["comment"] = f"Node '{name}' is already absent"
+        return ret
+    if __opts__["test"]:
+        ret["result"] = None
+        ret["changes"] = {"node": {"old": name, "new": None}}
+        ret["comment"] = f"Node '{name}' would be deleted"
+        return ret
+    try:
+        __salt__["ironic_node.delete"](name, cloud=cloud)
+    except Exception as exc:  # noqa: BLE001
+        ret["comment"] = str(exc)
+        return ret
+    ret["result"] = True
+    ret["changes"] = {"node": {"old": name, "new": None}}
+    ret["comment"] = f"Node '{name}' deleted"
+    return ret

@@ -1,0 +1,195 @@
+"""
+Shared OpenStack plumbing for stacksalt's execution and state modules (synced as utils).
+
+The public API is small on purpose; everything else is private:
+
+``connect(cloud=None, config=None, microversions=None)``
+    One reused ``openstack.connection.Connection`` per process and per (cloud, config,
+    microversions). ``config`` is the ``openstack`` mapping read by the caller from minion
+    config or pillar (``__salt__["config.get"]("openstack", {})``)::
+
+        openstack:
+          cloud: ironic              # default cloud name (else OS_CLOUD, else "default")
+          clouds:
+            ironic:                  # same keys as a clouds.yaml entry
+              auth_type: none
+              baremetal_endpoint_override: http://127.0.0.1:6385
+
+    A cloud named in ``openstack:clouds`` wins; otherwise the name is looked up in
+    ``clouds.yaml`` (``OS_CLIENT_CONFIG_FILE`` or the standard locations).
+    Every service is pinned to an explicit microversion (``MICROVERSIONS``, overridable).
+
+``mask(data)``
+    A deep copy with the values of secret-looking keys replaced by ``MASK``.
+
+``is_secret_key(key)``
+    True for keys such as ``ipmi_password``, ``redfish_password``, ``ssh_key_contents``.
+
+``digest(value, salt=None)`` / ``digest_matches(value, stored)``
+    A salted SHA-256 digest (``sha256$<salt>$<hex>``) of a secret, so a state can tell a real
+    password change from the ``******`` the service returns on every read.
+
+``call(func, *args, retry_statuses=(409, 503), attempts=8, base_delay=0.2, max_delay=5.0, **kwargs)``
+    Call ``func`` and retry with exponential backoff and jitter while it fails with one of the
+    HTTP statuses (e.g. Ironic's 503 when ``max_concurrent_clean`` is reached, 409 while a node
+    is locked).
+
+``http_status(exc)``
+    The HTTP status of an openstacksdk/keystoneauth exception, or ``None``.
+
+``error_message(exc)``
+    A one-line, secret-free message an operator can act on.
+"""
+
+import hashlib
+import hmac
+import json
+import os
+import random
+import re
+import secrets
+import threading
+import time
+
+try:
+    import openstack
+    import openstack.config
+    import openstack.exceptions
+
+    HAS_OPENSTACKSDK = True
+except ImportError:  # pragma: no cover - reported by the modules' __virtual__
+    HAS_OPENSTACKSDK = False
+
+__virtualname__ = "stacksalt_openstack"
+
+#: Microversions requested from each service. Ironic 1.78 is the newest that both the
+#: Debian 12 packages (Ironic 21) and current PyPI releases serve; it has traits (1.37),
+#: per-node automated_clean (1.47) and node history (1.78).
+MICROVERSIONS = {"baremetal": "1.78"}
+
+MASK = "******"
+SECRET_KEY_RE = re.compile(r"(password|passwd|secret|token|private_key|key_contents|passphrase)", re.I)
+
+_CONNECTIONS = {}
+_LOCK = threading.Lock()
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def is_secret_key(key):
+    """True when a mapping key names a secret (its value must never be printed)."""
+    return isinstance(key, str) and bool(SECRET_KEY_RE.search(key))
+
+
+def mask(data):
+    """Return a deep copy of ``data`` with every secret-keyed value replaced by ``MASK``."""
+    if isinstance(data, dict):
+        return {k: (MASK if is_secret_key(k) and v not in (None, "") else mask(v)) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [mask(v) for v in data]
+    return data
+
+
+def digest(value, salt=None):
+    """Salted SHA-256 digest of a secret value: ``sha256$<salt>$<hex>``."""
+    salt = salt or secrets.token_hex(8)
+    mac = hmac.new(salt.encode(), str(value).encode(), hashlib.sha256).hexdigest()
+    return f"sha256${salt}${mac}"
+
+
+def digest_matches(value, stored):
+    """True when ``stored`` (from :func:`digest`) is the digest of ``value``."""
+    try:
+        algo, salt, _ = str(stored).split("$", 2)
+    except ValueError:
+        return False
+    return algo == "sha256" and hmac.compare_digest(digest(value, salt), str(stored))
+
+
+def http_status(exc):
+    """HTTP status code carried by an openstacksdk or keystoneauth exception, else None."""
+    for attr in ("status_code", "http_status"):
+        code = getattr(exc, attr, None)
+        if isinstance(code, int):
+            return code
+    response = getattr(exc, "response", None)
+    code = getattr(response, "status_code", None)
+    return code if isinstance(code, int) else None
+
+
+def error_message(exc):
+    """One line describing ``exc`` for an operator (HTTP status and the service's reason)."""
+    status = http_status(exc)
+    text = getattr(exc, "details", None) or str(exc)
+    text = " ".join(str(text).split())
+    return f"HTTP {status}: {text}" if status else f"{type(exc).__name__}: {text}"
+
+
+def call(func, *args, retry_statuses=(409, 503), attempts=8, base_delay=0.2, max_delay=5.0, **kwargs):
+    """
+    Call ``func(*args, **kwargs)``; on an HTTP error whose status is in ``retry_statuses``
+    sleep (exponential backoff with full jitter, capped at ``max_delay``) and try again,
+    ``attempts`` times in all. The last error is raised unchanged.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return func(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - filtered on the HTTP status just below
+            if http_status(exc) not in retry_statuses or attempt == attempts:
+                raise
+            delay = min(max_delay, base_delay * 2 ** (attempt - 1))
+            time.sleep(random.uniform(delay / 2, delay))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _cloud_settings(cloud, config):
+    config = config or {}
+    name = cloud or config.get("cloud") or os.environ.get("OS_CLOUD") or "default"
+    inline = (config.get("clouds") or {}).get(name)
+    return name, inline
+
+
+def connect(cloud=None, config=None, microversions=None):
+    """
+    Return the process-wide connection for ``cloud`` (see the module docstring).
+
+    Raises ``RuntimeError`` with an actionable message when the cloud is not configured.
+    """
+    if not HAS_OPENSTACKSDK:
+        raise RuntimeError("openstacksdk is not installed on this minion")
+    name, inline = _cloud_settings(cloud, config)
+    versions = dict(MICROVERSIONS, **(microversions or {}))
+    key = json.dumps([name, inline, versions], sort_keys=True, default=str)
+    with _LOCK:
+        conn = _CONNECTIONS.get(key)
+        if conn is not None:
+            return conn
+        api_versions = {f"{svc}_api_version": ver for svc, ver in versions.items()}
+        try:
+            if inline is not None:
+                settings = dict(inline)
+                settings.update({k: v for k, v in api_versions.items() if k not in settings})
+                region = openstack.config.get_cloud_region(load_yaml_config=False, **settings)
+            else:
+                region = openstack.config.OpenStackConfig().get_one(cloud=name, **api_versions)
+        except Exception as exc:  # noqa: BLE001 - openstacksdk raises several config errors
+            raise RuntimeError(
+                f"OpenStack cloud '{name}' is not configured: define openstack:clouds:{name} in the "
+                f"minion config or pillar, or an entry '{name}' in clouds.yaml ({exc})"
+            ) from exc
+        conn = openstack.connection.Connection(config=region)
+        _CONNECTIONS[key] = conn
+        return conn
+
+
+def reset():
+    """Forget the cached connections (tests; a changed cloud definition gets a new one anyway)."""
+    with _LOCK:
+        for conn in _CONNECTIONS.values():
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001, S110 - closing is best effort
+                pass
+        _CONNECTIONS.clear()
