@@ -221,11 +221,27 @@ def source_info(path, source_format=None):
     }
 
 
-def _fire_progress(data):
-    try:
-        __salt__["event.fire"](data, PROGRESS_TAG)
-    except Exception:  # noqa: BLE001 - progress is best effort (no minion bus under salt-call --local)
-        log.debug("rbd_image: progress event not sent", exc_info=True)
+def _progress_sender():
+    """
+    A function sending progress events on the minion's bus, which gives up for the rest of the
+    import after the first failed or slow send (no minion bus, e.g. under salt-call --local:
+    each send would otherwise wait about a second for a socket that is not there).
+    """
+    state = {"enabled": True}
+
+    def send(data):
+        if not state["enabled"]:
+            return
+        started = time.monotonic()
+        try:
+            sent = __salt__["event.fire"](data, PROGRESS_TAG)
+        except Exception:  # noqa: BLE001 - progress is best effort
+            sent = False
+        if not sent or time.monotonic() - started > 0.5:
+            state["enabled"] = False
+            log.debug("rbd_image: no event bus for progress events, not sending more")
+
+    return send
 
 
 def import_qcow2(
@@ -262,6 +278,7 @@ def import_qcow2(
         raise CommandExecutionError(f"RBD image {pool}/{name} already exists")
     target = sc.qemu_rbd_target(pool, name, **conn)
     cmd = [qemu_img, "convert", "-p", "-f", src["format"], "-O", "raw", source, target]
+    fire = _progress_sender()
     started = time.monotonic()
     last = -progress_step
     tail = []
@@ -279,7 +296,7 @@ def import_qcow2(
                 pct = float(match.group(1))
                 if pct - last >= progress_step:
                     last = pct
-                    _fire_progress({"pool": pool, "image": name, "percent": pct})
+                    fire({"pool": pool, "image": name, "percent": pct})
             buf = buf[-32:]
         try:
             proc.wait(timeout=max(1, timeout - (time.monotonic() - started)))
@@ -298,7 +315,7 @@ def import_qcow2(
         _cleanup_partial(pool, name, conn)
         raise sc.error_for(cmd[:2] + [source, target], proc.returncode, tail)
     seconds = round(time.monotonic() - started, 3)
-    _fire_progress({"pool": pool, "image": name, "percent": 100.0, "seconds": seconds, "done": True})
+    fire({"pool": pool, "image": name, "percent": 100.0, "seconds": seconds, "done": True})
     return {
         "pool": pool,
         "image": name,

@@ -83,7 +83,7 @@ def classify(stderr):
         return "auth", "cephx authentication failed: check the user, its keyring and the conf (mon_host)"
     if "operation not permitted" in low or "permission denied" in low:
         return "caps", "the cephx user lacks the caps for this (e.g. osd 'profile rbd pool=POOL')"
-    if "timed out" in low or "connection timed out" in low or "monclient" in low and "timeout" in low:
+    if "timed out" in low or ("monclient" in low and "timeout" in low):
         return "timeout", "the monitors did not answer: check mon_host in the conf and the network"
     if "no such file or directory" in low:
         return "not-found", "not found"
@@ -113,10 +113,33 @@ def run(cmd, timeout=DEFAULT_TIMEOUT, check=True, env=None):
     return proc.returncode, proc.stdout, proc.stderr
 
 
+_CONN_OPTS = {"--conf", "--id", "--keyring", "--cluster", "--connect-timeout", "-f", "-O", "--format"}
+
+
+def command_label(cmd):
+    """`rbd snap protect` for a command line: the program and its first words, no options."""
+    words, skip = [], False
+    for arg in cmd[1:]:
+        if skip:
+            skip = False
+            continue
+        if arg in _CONN_OPTS:
+            skip = True
+            continue
+        if arg.startswith("-") or "/" in arg or ":" in arg:
+            continue
+        words.append(arg)
+        if len(words) == 2:
+            break
+    return " ".join([os.path.basename(cmd[0]), *words])
+
+
 def error_for(cmd, rc, stderr):
     kind, advice = classify(stderr)
-    last = " ".join(line.strip() for line in (stderr or "").strip().splitlines()[-3:])
-    msg = f"{os.path.basename(cmd[0])} {' '.join(cmd[1:3])} failed (rc {rc}): {last}"
+    # Drop librados' timestamped debug lines; keep the tool's own last words.
+    lines = [ln.strip() for ln in (stderr or "").strip().splitlines() if ln.strip()]
+    own = [ln for ln in lines if not ln[:4].isdigit()] or lines
+    msg = f"{command_label(cmd)} failed (rc {rc}): {' '.join(own[-2:])}"
     if advice:
         msg += f" -- {advice}"
     return CephCommandError(msg, kind=kind, cmd=cmd, stderr=stderr)

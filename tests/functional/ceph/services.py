@@ -88,6 +88,8 @@ def minion_opts(tmp_path, extra=None):
             "id": "functional-ceph",
             "root_dir": str(root),
             "cachedir": str(root / "cache"),
+            # Never the host's /var/cache/salt/minion/extmods: stale synced copies would shadow ours.
+            "extension_modules": str(root / "cache" / "extmods"),
             "pki_dir": str(root / "pki"),
             "sock_dir": str(root / "sock"),
             "file_client": "local",

@@ -99,13 +99,9 @@ def test_reapply_is_a_no_op(states, source):
     assert second.changes == {}
 
 
-def test_test_mode_is_exact(states, loaders, conn, ceph_cluster, source):
+def test_test_mode_is_exact(states, conn, ceph_cluster, source):
     before_rbd, before_glance = rbd_ls(ceph_cluster), glance_names(conn)
-    loaders.opts["test"] = True
-    try:
-        planned = present(states, "func-testmode", source, visibility="shared", min_disk=1)
-    finally:
-        loaders.opts["test"] = False
+    planned = present(states, "func-testmode", source, visibility="shared", min_disk=1, test=True)
     assert planned.result is None, planned.comment
     # Nothing was touched by the plan.
     assert rbd_ls(ceph_cluster) == before_rbd and glance_names(conn) == before_glance
@@ -113,11 +109,9 @@ def test_test_mode_is_exact(states, loaders, conn, ceph_cluster, source):
     assert applied.result is True, applied.comment
     assert applied.changes == planned.changes
     # A property change: planned exactly, then applied, then nothing left to do.
-    loaders.opts["test"] = True
-    try:
-        planned = present(states, "func-testmode", source, visibility="shared", min_disk=1, properties={"os_distro": "debian"})
-    finally:
-        loaders.opts["test"] = False
+    planned = present(
+        states, "func-testmode", source, visibility="shared", min_disk=1, properties={"os_distro": "debian"}, test=True
+    )
     assert planned.result is None
     assert planned.changes == {"old": {"os_distro": "cirros"}, "new": {"os_distro": "debian"}}
     applied = present(states, "func-testmode", source, visibility="shared", min_disk=1, properties={"os_distro": "debian"})
@@ -182,7 +176,7 @@ def assert_nothing_left(conn, ceph_cluster, name, before_rbd):
         ),
         (
             "rbd",
-            'if [ "$*" != "${*/snap create/}" ]; then echo "rbd: failed to create snapshot: (28) No space left on device" >&2; exit 1; fi\n'
+            'case "$*" in *"snap create"*) echo "rbd: failed to create snapshot: (28) No space left on device" >&2; exit 1 ;; esac\n'
             'exec /usr/bin/rbd "$@"\n',
             "No space left",
         ),
@@ -199,10 +193,11 @@ def assert_nothing_left(conn, ceph_cluster, name, before_rbd):
 def test_failed_step_rolls_back(states, conn, ceph_cluster, source, tmp_path, monkeypatch, binary, script, message):
     before = rbd_ls(ceph_cluster)
     monkeypatch.setenv("PATH", fake_bin(tmp_path, binary, script) + os.pathsep + os.environ["PATH"])
-    ret = present(states, f"func-fail-{binary}", source)
+    name = f"func-fail-{binary}-{len(message)}"
+    ret = present(states, name, source)
     assert ret.result is False
     assert "rolled back" in ret.comment and message in ret.comment, ret.comment
-    assert_nothing_left(conn, ceph_cluster, f"func-fail-{binary}", before)
+    assert_nothing_left(conn, ceph_cluster, name, before)
 
 
 def test_glance_location_failure_rolls_back(states, conn, ceph_cluster, source, monkeypatch):
