@@ -92,26 +92,51 @@ def _touches_secret(error):
     return isinstance(instance, dict) and any(is_secret_key(k) for k in instance)
 
 
+_JSON_TYPES = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "an integer",
+               float: "a number", type(None): "null"}
+
+
+def _kind(value):
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
 def _reason(error):
-    """A one-line reason that never prints a secret value."""
-    if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        extra = [k for k in extra if not any(re.fullmatch(p, k) for p in error.schema.get("patternProperties", {}))]
-        allowed = sorted(error.schema.get("properties", {}))
+    """
+    A one-line reason built from the schema, never from the value: a value that fails a
+    pattern may well be a secret pasted into the wrong key (an inline private key...).
+    """
+    schema = error.schema
+    hint = schema.get("description")
+    validator = error.validator
+    if "propertyNames" in error.schema_path:
+        # The failing instance is a key name, which is safe (and useful) to show.
+        return f"key {error.instance!r}: {hint or 'not an allowed key name'}"
+    if validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(schema.get("properties", {})))
+        extra = [k for k in extra if not any(re.fullmatch(p, k) for p in schema.get("patternProperties", {}))]
+        allowed = sorted(schema.get("properties", {}))
         return f"unknown key(s) {', '.join(map(repr, extra))}; allowed: {', '.join(allowed) or 'none'}"
-    if error.validator == "required":
+    if validator == "required":
         return error.message.replace(" is a required property", " is required")
-    if error.validator == "not" and isinstance(error.schema.get("not"), dict):
-        hint = error.schema.get("description")
-        if hint:
-            return hint
-    if _touches_secret(error):
-        return f"value does not satisfy '{error.validator}' (value hidden: secret)"
-    hint = error.schema.get("description") if error.validator in ("pattern", "format") else None
-    message = error.message
-    if len(message) > 300:
-        message = message[:300] + "..."
-    return f"{message} ({hint})" if hint else message
+    if validator == "type":
+        wanted = error.validator_value
+        wanted = " or ".join(wanted) if isinstance(wanted, list) else wanted
+        return f"must be of type {wanted}, got {_kind(error.instance)}"
+    if validator == "enum":
+        return f"must be one of: {', '.join(map(str, error.validator_value))}"
+    if validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") and not _touches_secret(error):
+        return error.message
+    if validator in ("minItems", "maxItems", "minProperties", "maxProperties", "minLength", "maxLength"):
+        return f"violates {validator}={error.validator_value}"
+    if validator == "pattern":
+        return f"does not match {hint or repr(error.validator_value)}"
+    if validator == "format":
+        return f"is not a valid {error.validator_value}"
+    if validator in ("anyOf", "oneOf"):
+        return f"matches none of the allowed forms{f' ({hint})' if hint else ''}"
+    if hint:
+        return hint
+    return f"does not satisfy '{validator}'"
 
 
 def validate(data, schema, root=""):

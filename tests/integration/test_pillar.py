@@ -1,0 +1,63 @@
+"""Pillar targeting, secret isolation and validation before any change, on real daemons."""
+
+import json
+import pathlib
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+SECRET = "FAKE-demo-admin-password-do-not-use"
+
+
+def test_each_minion_gets_its_own_roles(salt_cli):
+    ret = salt_cli.run("-L", "pillar.get", "roles", minion_tgt="master,compute1")
+    assert ret.data == {
+        "master": ["salt-master", "salt-minion", "cloud-admin"],
+        "compute1": ["salt-minion", "compute"],
+    }
+
+
+def test_minion_cannot_read_another_minions_secrets(salt_cli):
+    owner = salt_cli.run("pillar.items", "unmask=True", minion_tgt="master")
+    assert owner.data["openstack"]["clouds"]["demo"]["auth"]["password"] == SECRET
+    other = salt_cli.run("pillar.items", "unmask=True", minion_tgt="compute1")
+    assert other.returncode == 0, other
+    assert "openstack" not in other.data
+    assert SECRET not in json.dumps(other.data)
+    # Asking for the key by name does not reach the other minion's pillar either.
+    other = salt_cli.run("pillar.get", "openstack:clouds:demo:auth:password", "unmask=True", minion_tgt="compute1")
+    assert other.data == ""
+
+
+def test_secrets_are_masked_in_default_output(salt_cli):
+    ret = salt_cli.run("pillar.get", "openstack:clouds:demo:auth:password", minion_tgt="master")
+    assert SECRET not in ret.stdout
+
+
+def test_bad_pillar_stops_the_run_before_any_change(salt_cli, minions, tmp_path):
+    untouched = tmp_path / "release.yaml"
+    minion_d = pathlib.Path(minions["compute1"].config_dir) / "minion.d"
+    before = {p.name: p.read_bytes() for p in minion_d.glob("*.conf")} if minion_d.exists() else {}
+    bad = {
+        "host": {"release_file": str(untouched)},
+        "salt": {"minion": {"master_port": "4506/tcp"}},
+    }
+    ret = salt_cli.run("state.apply", f"pillar={json.dumps(bad)}", minion_tgt="compute1", _timeout=300)
+    assert ret.returncode != 0
+    states = ret.data
+    validation = next(v for v in states.values() if v["__id__"] == "salt-pillar-schema-validated")
+    assert validation["result"] is False
+    assert "salt:minion:master_port" in validation["comment"]
+    assert not [v for v in states.values() if v["changes"]], "nothing may change on a bad pillar"
+    assert not untouched.exists()
+    after = {p.name: p.read_bytes() for p in minion_d.glob("*.conf")} if minion_d.exists() else {}
+    assert after == before
+
+
+def test_bad_pillar_error_never_prints_the_secret(salt_cli, tmp_path):
+    bad = {"salt": {"minion": {"config": {"db_password": "FAKE-leak-canary"}}}}
+    ret = salt_cli.run("state.apply", "salt.minion", f"pillar={json.dumps(bad)}", minion_tgt="compute1")
+    assert ret.returncode != 0
+    assert "salt:minion:config" in ret.stdout
+    assert "FAKE-leak-canary" not in ret.stdout

@@ -1,0 +1,59 @@
+"""Pillar schemas: the bad-pillar corpus is rejected with the key path; good pillars pass."""
+
+import importlib.util
+import pathlib
+
+import pytest
+import yaml
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+CORPUS = yaml.safe_load((REPO / "tests/unit/data/bad_pillars.yaml").read_text())
+
+
+def _load_schema_lib():
+    spec = importlib.util.spec_from_file_location("stacksalt_schema", REPO / "_utils/stacksalt_schema.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+schema_lib = _load_schema_lib()
+
+
+def _schema(formula):
+    path = REPO / "salt" / formula / "schema.yaml"
+    return schema_lib.load_schema(path.read_text(), source=str(path))
+
+
+def test_corpus_is_large_enough():
+    assert len(CORPUS) >= 20
+
+
+@pytest.mark.parametrize("case", CORPUS, ids=[c["name"] for c in CORPUS])
+def test_bad_pillar_is_rejected_with_its_key_path(case):
+    errors = schema_lib.validate(case["pillar"], _schema(case["formula"]), root=case["formula"])
+    assert errors, f"{case['name']}: accepted"
+    assert any(case["error"] in e for e in errors), errors
+    if "secret" in case:
+        assert not any(case["secret"] in e for e in errors), errors
+
+
+FORMULAS_WITH_SCHEMA = sorted(p.parent.name for p in (REPO / "salt").glob("*/schema.yaml"))
+
+
+@pytest.mark.parametrize("formula", FORMULAS_WITH_SCHEMA)
+def test_pillar_example_is_valid(formula):
+    example = REPO / "salt" / formula / "pillar.example"
+    assert example.exists(), f"salt/{formula} ships a schema but no pillar.example"
+    data = yaml.safe_load(example.read_text()) or {}
+    assert schema_lib.validate(data.get(formula, {}), _schema(formula), root=formula) == []
+
+
+def test_mask_secrets_hides_nested_secret_values():
+    masked = schema_lib.mask_secrets({"a": {"ipmi_password": "x", "user": "u"}, "l": [{"token": "t"}]})
+    assert masked == {"a": {"ipmi_password": "**********", "user": "u"}, "l": [{"token": "**********"}]}
+
+
+def test_invalid_schema_is_reported():
+    with pytest.raises(ValueError, match="not a valid JSON Schema"):
+        schema_lib.load_schema("type: 12\n", source="x")
