@@ -12,8 +12,10 @@ import hashlib
 import json
 import logging
 import os
+import queue
 import re
 import subprocess
+import threading
 import time
 
 import salt.utils.path
@@ -223,25 +225,34 @@ def source_info(path, source_format=None):
 
 def _progress_sender():
     """
-    A function sending progress events on the minion's bus, which gives up for the rest of the
-    import after the first failed or slow send (no minion bus, e.g. under salt-call --local:
-    each send would otherwise wait about a second for a socket that is not there).
+    Send progress events on the minion's bus from a background thread, so the import never
+    waits for the bus; after a failed send (no minion bus, e.g. under salt-call --local, where
+    each send waits about a second for a socket that is not there) the rest are dropped.
+    Returns (send, close).
     """
-    state = {"enabled": True}
+    pending = queue.Queue()
 
-    def send(data):
-        if not state["enabled"]:
-            return
-        started = time.monotonic()
-        try:
-            sent = __salt__["event.fire"](data, PROGRESS_TAG)
-        except Exception:  # noqa: BLE001 - progress is best effort
-            sent = False
-        if not sent or time.monotonic() - started > 0.5:
-            state["enabled"] = False
-            log.debug("rbd_image: no event bus for progress events, not sending more")
+    def worker():
+        while True:
+            data = pending.get()
+            if data is None:
+                return
+            try:
+                sent = __salt__["event.fire"](data, PROGRESS_TAG)
+            except Exception:  # noqa: BLE001 - progress is best effort
+                sent = False
+            if not sent:
+                log.debug("rbd_image: no event bus for progress events, dropping the rest")
+                return
 
-    return send
+    thread = threading.Thread(target=worker, name="rbd-image-progress", daemon=True)
+    thread.start()
+
+    def close(wait=0.5):
+        pending.put(None)
+        thread.join(wait)
+
+    return pending.put, close
 
 
 def import_qcow2(
@@ -278,7 +289,7 @@ def import_qcow2(
         raise CommandExecutionError(f"RBD image {pool}/{name} already exists")
     target = sc.qemu_rbd_target(pool, name, **conn)
     cmd = [qemu_img, "convert", "-p", "-f", src["format"], "-O", "raw", source, target]
-    fire = _progress_sender()
+    fire, close_progress = _progress_sender()
     started = time.monotonic()
     last = -progress_step
     tail = []
@@ -306,16 +317,19 @@ def import_qcow2(
             raise CommandExecutionError(f"qemu-img convert timed out after {timeout} s") from None
         tail = proc.stderr.read()
     except BaseException:
+        close_progress(0)
         if proc.poll() is None:
             proc.kill()
             proc.wait()
         _cleanup_partial(pool, name, conn)
         raise
     if proc.returncode != 0:
+        close_progress(0)
         _cleanup_partial(pool, name, conn)
         raise sc.error_for(cmd[:2] + [source, target], proc.returncode, tail)
     seconds = round(time.monotonic() - started, 3)
     fire({"pool": pool, "image": name, "percent": 100.0, "seconds": seconds, "done": True})
+    close_progress()
     return {
         "pool": pool,
         "image": name,

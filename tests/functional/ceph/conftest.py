@@ -36,7 +36,10 @@ def loaders(tmp_path_factory, ceph_cluster, openstack_cloud, cloud_config):
     opts = services.minion_opts(
         tmp,
         {
-            "ceph": {"client": {"conf": ceph_cluster["conf"], "user": "glance"}},
+            "ceph": {
+                "client": {"conf": ceph_cluster["conf"], "user": "glance"},
+                "admin": {"conf": ceph_cluster["conf"], "keyring": ceph_cluster["admin_keyring"]},
+            },
             "openstack": {"cloud": "admin", "clouds": cloud_config},
         },
     )

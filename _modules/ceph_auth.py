@@ -1,0 +1,141 @@
+"""
+cephx users (`ceph auth ...`) through the ceph CLI with JSON output: read, create with caps
+(optionally with a given key, so keys can live in pillar), change caps, remove.
+
+The admin identity comes from the arguments `conf`, `user`, `keyring`, `cluster`, else from
+config/pillar `ceph:admin` (same keys; on monitors: client.admin and its keyring).
+"""
+
+import os
+import tempfile
+
+import salt.utils.path
+from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+__virtualname__ = "ceph_auth"
+
+
+def __virtual__():
+    if not salt.utils.path.which("ceph"):
+        return (False, "ceph_auth: the ceph CLI is missing (install the Debian package ceph-common)")
+    return __virtualname__
+
+
+def _u(name):
+    return __utils__[f"stacksalt_ceph.{name}"]
+
+
+def _cmd(conf, user, keyring, cluster):
+    defaults = __salt__["config.get"]("ceph:admin", {}) or {}
+    conn = {
+        "conf": conf or defaults.get("conf"),
+        "user": user or defaults.get("user"),
+        "keyring": keyring or defaults.get("keyring"),
+        "cluster": cluster or defaults.get("cluster"),
+    }
+    return [_u("which")("ceph", "ceph-common"), *_u("conn_args")(**conn), "--connect-timeout", "30"]
+
+
+def _entity(name):
+    if not name or "." not in name:
+        raise SaltInvocationError(f"{name!r} is not a cephx entity name such as client.glance")
+    return name
+
+
+def _caps_args(caps):
+    args = []
+    for daemon, cap in sorted((caps or {}).items()):
+        args += [daemon, cap]
+    return args
+
+
+def get(name, conf=None, user=None, keyring=None, cluster=None):
+    """
+    The entity's key and caps ({"key": ..., "caps": {daemon: cap}}), or None when absent.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt ceph1 ceph_auth.get client.glance
+    """
+    cmd = [*_cmd(conf, user, keyring, cluster), "auth", "get", _entity(name)]
+    try:
+        out = _u("run_json")(cmd)
+    except CommandExecutionError as exc:
+        if getattr(exc, "kind", None) == "not-found" or "failed to find" in str(exc):
+            return None
+        raise
+    entry = out[0] if isinstance(out, list) else out
+    return {"key": entry["key"], "caps": dict(entry.get("caps", {}))}
+
+
+def create(name, caps, key=None, conf=None, user=None, keyring=None, cluster=None):
+    """
+    Create the entity with these caps; with `key`, that key (imported), else a new one.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt ceph1 ceph_auth.create client.glance '{"mon": "profile rbd", "osd": "profile rbd pool=images"}'
+    """
+    base = _cmd(conf, user, keyring, cluster)
+    if key is None:
+        _u("run")([*base, "auth", "get-or-create", _entity(name), *_caps_args(caps)])
+        return get(name, conf, user, keyring, cluster)
+    lines = [f"[{_entity(name)}]", f"\tkey = {key}"]
+    lines += [f'\tcaps {daemon} = "{cap}"' for daemon, cap in sorted((caps or {}).items())]
+    fd, path = tempfile.mkstemp(prefix="ceph-auth-", suffix=".keyring")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write("\n".join(lines) + "\n")
+        _u("run")([*base, "auth", "import", "-i", path])
+    finally:
+        os.unlink(path)
+    return get(name, conf, user, keyring, cluster)
+
+
+def set_caps(name, caps, conf=None, user=None, keyring=None, cluster=None):
+    """
+    Replace the entity's caps.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt ceph1 ceph_auth.set_caps client.glance '{"mon": "profile rbd", "osd": "profile rbd pool=images"}'
+    """
+    _u("run")([*_cmd(conf, user, keyring, cluster), "auth", "caps", _entity(name), *_caps_args(caps)])
+    return get(name, conf, user, keyring, cluster)
+
+
+def remove(name, conf=None, user=None, keyring=None, cluster=None):
+    """
+    Remove the entity; False when it did not exist.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt ceph1 ceph_auth.remove client.glance
+    """
+    if get(name, conf, user, keyring, cluster) is None:
+        return False
+    _u("run")([*_cmd(conf, user, keyring, cluster), "auth", "rm", _entity(name)])
+    return True
+
+
+def keyring_text(name, conf=None, user=None, keyring=None, cluster=None):
+    """
+    The entity's keyring file text (`[name]` + key), for distribution; None when absent.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt ceph1 ceph_auth.keyring_text client.glance
+    """
+    entry = get(name, conf, user, keyring, cluster)
+    return None if entry is None else f"[{name}]\n\tkey = {entry['key']}\n"
+

@@ -1,0 +1,97 @@
+"""
+cephx users with least-privilege caps.
+
+.. code-block:: yaml
+
+    ceph-keyrings-client-glance-present:
+      ceph_auth.present:
+        - name: client.glance
+        - caps:
+            mon: profile rbd
+            osd: profile rbd pool=images
+            mgr: profile rbd pool=images
+        - key: {{ pillar_key }}   # optional: keep the key in (encrypted) pillar
+"""
+
+from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+__virtualname__ = "ceph_auth"
+
+
+def __virtual__():
+    if "ceph_auth.get" not in __salt__:
+        return (False, "ceph_auth: the ceph_auth execution module is not available")
+    return __virtualname__
+
+
+def _mask(key):
+    return "**********" if key else key
+
+
+def present(name, caps, key=None, conf=None, user=None, keyring=None, cluster=None):
+    """
+    Ensure the cephx entity exists with exactly these caps (and this key, when given).
+
+    name
+        Entity, e.g. client.glance.
+    caps
+        {daemon: cap}, e.g. {mon: "profile rbd", osd: "profile rbd pool=images"}.
+    key
+        Optional key (from pillar); a different live key is replaced (clients must get the new one).
+    conf, user, keyring, cluster
+        Admin identity (default: config/pillar `ceph:admin`).
+    """
+    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    conn = {"conf": conf, "user": user, "keyring": keyring, "cluster": cluster}
+    caps = {str(k): str(v) for k, v in (caps or {}).items()}
+    try:
+        live = __salt__["ceph_auth.get"](name, **conn)
+        if live is None:
+            ret["changes"] = {"old": None, "new": {"caps": caps, "key": _mask(key or "generated")}}
+            if __opts__["test"]:
+                ret.update(result=None, comment=f"{name} would be created")
+                return ret
+            __salt__["ceph_auth.create"](name, caps, key=key, **conn)
+            ret["comment"] = f"{name} created"
+            return ret
+        old, new = {}, {}
+        if live["caps"] != caps:
+            old["caps"], new["caps"] = live["caps"], caps
+        if key and live["key"] != key:
+            old["key"], new["key"] = _mask(live["key"]), _mask(key) + " (replaced)"
+        if not new:
+            ret["comment"] = f"{name} is present with the wanted caps"
+            return ret
+        ret["changes"] = {"old": old, "new": new}
+        if __opts__["test"]:
+            ret.update(result=None, comment=f"{name} would be updated")
+            return ret
+        if "key" in new:
+            __salt__["ceph_auth.create"](name, caps, key=key, **conn)
+        else:
+            __salt__["ceph_auth.set_caps"](name, caps, **conn)
+        ret["comment"] = f"{name} updated"
+    except (CommandExecutionError, SaltInvocationError) as exc:
+        ret.update(result=False, changes={}, comment=str(exc))
+    return ret
+
+
+def absent(name, conf=None, user=None, keyring=None, cluster=None):
+    """
+    Ensure the cephx entity does not exist.
+    """
+    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    conn = {"conf": conf, "user": user, "keyring": keyring, "cluster": cluster}
+    try:
+        if __salt__["ceph_auth.get"](name, **conn) is None:
+            ret["comment"] = f"{name} is already absent"
+            return ret
+        ret["changes"] = {"old": name, "new": None}
+        if __opts__["test"]:
+            ret.update(result=None, comment=f"{name} would be removed")
+            return ret
+        __salt__["ceph_auth.remove"](name, **conn)
+        ret["comment"] = f"{name} removed"
+    except (CommandExecutionError, SaltInvocationError) as exc:
+        ret.update(result=False, changes={}, comment=str(exc))
+    return ret

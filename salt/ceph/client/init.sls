@@ -1,0 +1,74 @@
+{#- ceph.conf and only the keyrings this host's pillar carries: the master renders
+    `ceph:keys:*` for a host only when one of its roles needs that key. #}
+{%- set tplroot = tpldir.split('/')[0] %}
+{%- from tplroot ~ '/map.jinja' import settings with context %}
+include:
+  - {{ tplroot }}.validate
+
+ceph-client-pkgs-installed:
+  pkg.installed:
+    - pkgs: {{ settings.pkgs.common | json }}
+    - require:
+      - pillar_schema: ceph-pillar-schema-validated
+
+ceph-client-conf-dir-managed:
+  file.directory:
+    - name: {{ settings.conf_dir }}
+    - user: root
+    - group: root
+    - mode: '0755'
+    - require:
+      - pkg: ceph-client-pkgs-installed
+
+ceph-client-conf-managed:
+  file.managed:
+    - name: {{ settings.conf_file }}
+    - source: salt://{{ tplroot }}/files/ceph.conf.jinja
+    - template: jinja
+    - context:
+        settings: {{ settings | json }}
+    - user: root
+    - group: root
+    - mode: '0644'
+    - require:
+      - file: ceph-client-conf-dir-managed
+
+{%- if settings['keys'].admin %}
+
+ceph-client-admin-keyring-managed:
+  file.managed:
+    - name: {{ settings.admin_keyring }}
+    - contents: |
+        [client.admin]
+        	key = {{ settings['keys'].admin }}
+    - user: root
+    - group: root
+    - mode: '0600'
+    - show_changes: False
+    - require:
+      - file: ceph-client-conf-dir-managed
+{%- endif %}
+
+{%- for name, spec in settings.client.keyrings | dictsort %}
+{%-   set key = settings['keys'].clients.get(name) %}
+{%-   if key %}
+
+ceph-client-{{ name }}-keyring-managed:
+  file.managed:
+    - name: {{ settings.conf_dir }}/{{ settings.cluster }}.client.{{ name }}.keyring
+    - contents: |
+        [client.{{ name }}]
+        	key = {{ key }}
+    - user: {{ spec.get('owner', 'root') }}
+    - group: {{ spec.get('group', 'root') }}
+    - mode: '{{ spec.get('mode', '0640') }}'
+    - show_changes: False
+    - require:
+      - file: ceph-client-conf-dir-managed
+{%-   else %}
+
+ceph-client-{{ name }}-keyring-key-missing:
+  test.fail_without_changes:
+    - name: "ceph:client:keyrings:{{ name }} is wanted but pillar ceph:keys:clients:{{ name }} is not set for this host"
+{%-   endif %}
+{%- endfor %}
