@@ -82,9 +82,18 @@ def topology(repo):
 
 
 def finger(pubkey):
+    """
+    The fingerprint the master's ``salt-key -f`` shows for this key once the minion sent it.
+
+    Salt 3008 keeps received keys in its key cache as the stripped PEM text and fingerprints the
+    whole text (header lines included), while ``salt-call key.finger`` on the minion hashes only
+    the base64 body of its key file: the two differ for the same key. The key policy compares
+    with ``salt-key -f``, so the allow-list must hold the master's form.
+    """
     import salt.utils.crypt
 
-    print(salt.utils.crypt.pem_finger(pubkey, sum_type="sha256"))
+    text = pathlib.Path(pubkey).read_text()
+    print(salt.utils.crypt.pem_finger(key=text.strip(), sum_type="sha256"))
 
 
 def genkeys(directory, name):
