@@ -1,0 +1,4 @@
+ceph:
+  client:
+    keyrings:
+      glance: {owner: root, group: root, mode: '0640'}

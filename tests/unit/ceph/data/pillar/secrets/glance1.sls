@@ -1,0 +1,4 @@
+ceph:
+  keys:
+    clients:
+      glance: AQDP7gVr10DlGBAAW3kWCSCHYDrnMoxSjraiMw==
