@@ -46,7 +46,9 @@ def compile_pillar(repo, minion_id, opts, functions):
     host_opts = copy.deepcopy(opts)
     host_opts["id"] = minion_id
     host_opts["grains"] = {"id": minion_id}
-    data = salt.pillar.Pillar(host_opts, {"id": minion_id}, minion_id, "base", functions=functions).compile_pillar()
+    data = salt.pillar.Pillar(
+        host_opts, {"id": minion_id}, minion_id, "base", functions=functions
+    ).compile_pillar()
     if data.get("_errors"):
         raise SystemExit(f"labtool: pillar for {minion_id} does not compile: {data['_errors']}")
     return data
@@ -75,7 +77,9 @@ def topology(repo):
             rows.append((minion_id, ip, kind))
         masters = [r for r in rows if r[2] == "master"]
         if len(masters) != 1:
-            raise SystemExit(f"labtool: the lab needs exactly one host with role salt-master, found {masters}")
+            raise SystemExit(
+                f"labtool: the lab needs exactly one host with role salt-master, found {masters}"
+            )
         print(f"network {site['network']}")
         for row in rows:
             print(*row)
@@ -152,7 +156,14 @@ def summary(*paths):
         for failure in failures:
             print(f"    FAILED {failure}")
         bad = bad or failed > 0 or states == 0
-    print(json.dumps({h: {"states": r[0], "changed": r[1], "failed": r[2], "seconds": round(r[3], 2)} for h, r in rows.items()}))
+    print(
+        json.dumps(
+            {
+                h: {"states": r[0], "changed": r[1], "failed": r[2], "seconds": round(r[3], 2)}
+                for h, r in rows.items()
+            }
+        )
+    )
     return 1 if bad else 0
 
 

@@ -1,0 +1,43 @@
+"""Highstate on every lab host: converges, second run changes nothing, test=True plans nothing."""
+
+import pytest
+
+from .conftest import lab, load_returns
+
+pytestmark = pytest.mark.lab
+
+
+def test_every_host_of_the_topology_runs(lab_up):
+    kinds = {name: row["kind"] for name, row in lab_up.items()}
+    assert list(kinds.values()).count("master") == 1
+    assert {"master", "ironic1", "ceph1", "ceph2", "ceph3", "compute1", "edge1"} <= set(kinds)
+    assert kinds["edge1"] == "ssh"
+
+
+def test_first_apply_converges_every_host(lab_up, first_apply):
+    summary = first_apply["summary"]
+    assert set(summary) == set(lab_up), f"hosts without a state return: {set(lab_up) - set(summary)}"
+    failed = {h: s for h, s in summary.items() if s["failed"] or not s["states"]}
+    assert not failed, first_apply["stdout"][-6000:]
+    assert first_apply["rc"] == 0, first_apply["stderr"][-3000:]
+
+
+def test_second_apply_changes_nothing(lab_up, second_apply):
+    assert second_apply["rc"] == 0, second_apply["stdout"][-6000:]
+    changed = {
+        host: [key for key, ret in result.items() if ret.get("changes")]
+        for host, result in second_apply["returns"].items()
+    }
+    assert not any(changed.values()), f"second apply changed: {changed}"
+    assert set(second_apply["summary"]) == set(lab_up)
+
+
+def test_test_mode_reports_nothing_pending(lab_up, second_apply, timings):
+    rc, out, err, seconds = lab("apply", "--test", check=False)
+    timings["apply test=True (all hosts)"] = seconds
+    assert rc == 0, out[-6000:] + err[-3000:]
+    pending = {
+        host: [key for key, ret in result.items() if ret.get("result") is not True or ret.get("changes")]
+        for host, result in load_returns().items()
+    }
+    assert not any(pending.values()), f"test=True plans changes: {pending}"
