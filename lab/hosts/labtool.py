@@ -4,7 +4,7 @@ Helpers for lab/lab that need Python (run with the repository's .venv interprete
     labtool.py topology REPO            hosts from the demo pillar: "<id> <ip> <kind>" per line
     labtool.py finger PUBKEY            the salt-key fingerprint (sha256) of a minion public key
     labtool.py genkeys DIR NAME         an RSA key pair for Salt: DIR/NAME.pem and DIR/NAME.pub
-    labtool.py summary SALT.json SSH.json
+    labtool.py summary [--wall WALL.txt] SALT.json SSH.json
                                         per-host summary of `salt --out=json --static` and
                                         `salt-ssh --out=json --static` state runs; exit 1 on failure
 
@@ -138,6 +138,12 @@ def summarize_host(result):
 
 
 def summary(*paths):
+    wall = {}
+    if paths and paths[0] == "--wall":
+        for line in pathlib.Path(paths[1]).read_text().splitlines():
+            host, seconds = line.split()
+            wall[host] = float(seconds)
+        paths = paths[2:]
     rows = {}
     for path in paths:
         data = _load(path)
@@ -148,18 +154,25 @@ def summary(*paths):
             if isinstance(result, dict) and "return" in result and "retcode" in result:
                 result = result["return"]
             rows[host] = summarize_host(result)
-    print(f"{'host':<12} {'states':>6} {'changed':>7} {'failed':>6} {'state s':>8}")
+    print(f"{'host':<12} {'states':>6} {'changed':>7} {'failed':>6} {'state s':>8} {'wall s':>7}")
     bad = False
     for host in sorted(rows):
         states, changed, failed, seconds, failures = rows[host]
-        print(f"{host:<12} {states:>6} {changed:>7} {failed:>6} {seconds:>8.1f}")
+        wall_s = f"{wall[host]:>7.1f}" if host in wall else f"{'-':>7}"
+        print(f"{host:<12} {states:>6} {changed:>7} {failed:>6} {seconds:>8.1f} {wall_s}")
         for failure in failures:
             print(f"    FAILED {failure}")
         bad = bad or failed > 0 or states == 0
     print(
         json.dumps(
             {
-                h: {"states": r[0], "changed": r[1], "failed": r[2], "seconds": round(r[3], 2)}
+                h: {
+                    "states": r[0],
+                    "changed": r[1],
+                    "failed": r[2],
+                    "seconds": round(r[3], 2),
+                    "wall": wall.get(h),
+                }
                 for h, r in rows.items()
             }
         )
