@@ -79,11 +79,21 @@ class Timings(dict):
         return "\n".join(f"lab timing {key}: {value:.1f} s" for key, value in self.items())
 
 
+MEASURED = Timings()
+MEMORY = []
+
+
 @pytest.fixture(scope="session")
 def timings():
-    measured = Timings()
-    yield measured
-    print("\n" + measured.report())
+    return MEASURED
+
+
+def pytest_terminal_summary(terminalreporter):
+    if MEASURED or MEMORY:
+        terminalreporter.section("lab timings and memory")
+        terminalreporter.write_line(MEASURED.report())
+        for line in MEMORY:
+            terminalreporter.write_line(f"lab memory {line}")
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from .conftest import LABDIR, lab
+from .conftest import LABDIR, MEMORY, lab
 
 pytestmark = pytest.mark.lab
 
@@ -15,7 +15,7 @@ def podman(*args):
 
 def test_memory_of_the_running_lab(lab_up, second_apply, timings):
     out = podman("stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}")
-    print("\nlab memory per host:\n" + out)
+    MEMORY.extend(out.splitlines())
     assert all(name in out for name in lab_up)
 
 
