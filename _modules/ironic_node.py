@@ -670,8 +670,12 @@ class _Watcher:
             try:
                 while True:
                     gen, row = self.states.get(node_uuid, (0, None))
-                    if row and gen > since and not row.get("target_provision_state"):
-                        if row["provision_state"] in done or row["provision_state"] not in TRANSIENT:
+                    if row and gen > since:
+                        state = row["provision_state"]
+                        # Failed states keep their target (e.g. 'clean failed' -> 'available').
+                        if state.endswith("failed") or state in done:
+                            return row
+                        if not row.get("target_provision_state") and state not in TRANSIENT:
                             return row
                     left = deadline - time.monotonic()
                     if left <= 0:

@@ -29,10 +29,10 @@ The public API is small on purpose; everything else is private:
     A salted SHA-256 digest (``sha256$<salt>$<hex>``) of a secret, so a state can tell a real
     password change from the ``******`` the service returns on every read.
 
-``call(func, *args, retry_statuses=(409, 503), attempts=8, base_delay=0.2, max_delay=5.0, **kwargs)``
+``call(func, *args, retry_statuses=(409, 503), attempts=10, base_delay=0.2, max_delay=5.0, **kwargs)``
     Call ``func`` and retry with exponential backoff and jitter while it fails with one of the
-    HTTP statuses (e.g. Ironic's 503 when ``max_concurrent_clean`` is reached, 409 while a node
-    is locked).
+    HTTP statuses (Ironic answers 503 when its conductor has no free worker or
+    ``max_concurrent_clean`` is reached, 409 while a node is locked) or the connection is reset.
 
 ``http_status(exc)``
     The HTTP status of an openstacksdk/keystoneauth exception, or ``None``.
@@ -69,6 +69,9 @@ MICROVERSIONS = {"baremetal": "1.78"}
 
 MASK = "******"
 SECRET_KEY_RE = re.compile(r"(password|passwd|secret|token|private_key|key_contents|passphrase)", re.I)
+
+#: HTTP connections kept per host: enough for the bulk states' worker pools.
+POOL_SIZE = 32
 
 _CONNECTIONS = {}
 _LOCK = threading.Lock()
@@ -127,7 +130,12 @@ def error_message(exc):
     return f"HTTP {status}: {text}" if status else f"{type(exc).__name__}: {text}"
 
 
-def call(func, *args, retry_statuses=(409, 503), attempts=8, base_delay=0.2, max_delay=5.0, **kwargs):
+def _is_connection_reset(exc):
+    # An overloaded service may drop a connection before answering: as transient as a 503.
+    return type(exc).__name__ in ("ConnectFailure", "ConnectionError") and "reset" in str(exc).lower()
+
+
+def call(func, *args, retry_statuses=(409, 503), attempts=10, base_delay=0.2, max_delay=5.0, **kwargs):
     """
     Call ``func(*args, **kwargs)``; on an HTTP error whose status is in ``retry_statuses``
     sleep (exponential backoff with full jitter, capped at ``max_delay``) and try again,
@@ -137,7 +145,8 @@ def call(func, *args, retry_statuses=(409, 503), attempts=8, base_delay=0.2, max
         try:
             return func(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - filtered on the HTTP status just below
-            if http_status(exc) not in retry_statuses or attempt == attempts:
+            transient = http_status(exc) in retry_statuses or _is_connection_reset(exc)
+            if not transient or attempt == attempts:
                 raise
             delay = min(max_delay, base_delay * 2 ** (attempt - 1))
             time.sleep(random.uniform(delay / 2, delay))
@@ -180,8 +189,21 @@ def connect(cloud=None, config=None, microversions=None):
                 f"minion config or pillar, or an entry '{name}' in clouds.yaml ({exc})"
             ) from exc
         conn = openstack.connection.Connection(config=region)
+        _widen_pool(conn)
         _CONNECTIONS[key] = conn
         return conn
+
+
+def _widen_pool(conn, size=POOL_SIZE):
+    """Let up to ``size`` threads share the connection without discarding HTTP connections."""
+    try:
+        import requests.adapters
+
+        session = conn.session.session
+        for prefix in ("http://", "https://"):
+            session.mount(prefix, requests.adapters.HTTPAdapter(pool_connections=size, pool_maxsize=size))
+    except Exception:  # noqa: BLE001, S110 - a smaller pool only costs reconnects
+        pass
 
 
 def reset():

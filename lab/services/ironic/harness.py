@@ -34,7 +34,16 @@ class IronicInstance:
         self.log = pathlib.Path(env["IRONIC_LOG"])
 
     @classmethod
-    def start(cls, workdir, automated_clean=False, max_concurrent_clean=50, redfish_systems=4, timeout=300):
+    def start(
+        cls,
+        workdir,
+        automated_clean=False,
+        max_concurrent_clean=50,
+        redfish_systems=4,
+        clean_seconds=1,
+        workers=300,
+        timeout=300,
+    ):
         args = [
             str(SCRIPT),
             "start",
@@ -47,6 +56,10 @@ class IronicInstance:
             str(max_concurrent_clean),
             "--redfish-systems",
             str(redfish_systems),
+            "--clean-seconds",
+            str(clean_seconds),
+            "--workers",
+            str(workers),
         ]
         proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
         if proc.returncode != 0:
@@ -96,7 +109,8 @@ def minion_opts(tmpdir, clouds, extra=None):
             "pki_dir": str(tmpdir / "pki"),
             "sock_dir": str(tmpdir / "sock"),
             "conf_file": str(tmpdir / "minion"),
-            "file_roots": {"base": [str(REPO / "salt"), str(REPO)]},
+            # The repository root holds .venvs/ and .git: a file server over it is slow.
+            "file_roots": {"base": [str(tmpdir / "srv")]},
             "module_dirs": [str(REPO / "_modules")],
             "states_dirs": [str(REPO / "_states")],
             "utils_dirs": [str(REPO / "_utils")],
@@ -105,6 +119,7 @@ def minion_opts(tmpdir, clouds, extra=None):
         }
     )
     opts.update(extra or {})
+    os.makedirs(tmpdir / "srv", exist_ok=True)
     for key in ("cachedir", "pki_dir", "sock_dir"):
         os.makedirs(opts[key], exist_ok=True)
     return opts
