@@ -63,7 +63,7 @@ def node(prefix, i):
 
 def _prefix_mac(spec, tag):
     # Each method gets its own MAC range (a MAC is unique in Ironic).
-    spec["ports"] = [{"address": f"{tag}:{p['address'][3:]}"} for p in spec["ports"]]
+    spec["ports"] = [{"address": f"{tag}{p['address'][5:]}"} for p in spec["ports"]]
     return spec
 
 

@@ -1,0 +1,77 @@
+{%- set tplroot = tpldir.split('/')[0] %}
+{%- from tplroot ~ '/map.jinja' import settings with context %}
+include:
+  - {{ tplroot }}.validate
+
+ironic-install-group-present:
+  group.present:
+    - name: {{ settings.group }}
+    - system: True
+    - require:
+      - pillar_schema: ironic-pillar-schema-validated
+
+ironic-install-user-present:
+  user.present:
+    - name: {{ settings.user }}
+    - gid: {{ settings.group }}
+    - home: {{ settings.state_dir }}
+    - createhome: False
+    - shell: /usr/sbin/nologin
+    - system: True
+    - require:
+      - group: ironic-install-group-present
+
+ironic-install-dirs-managed:
+  file.directory:
+    - names:
+      - {{ settings.state_dir }}
+      - {{ settings.log_dir }}
+      - {{ settings.ipxe.http_root }}
+      - {{ settings.ipxe.tftp_root }}
+    - user: {{ settings.user }}
+    - group: {{ settings.group }}
+    - mode: '0750'
+    - makedirs: True
+    - require:
+      - user: ironic-install-user-present
+
+{%- if settings.install.method == 'pip' %}
+
+ironic-install-build-pkgs-installed:
+  pkg.installed:
+    - pkgs: {{ settings.install.build_pkgs | json }}
+    - require:
+      - pillar_schema: ironic-pillar-schema-validated
+
+ironic-install-constraints-managed:
+  file.managed:
+    - name: {{ settings.install.venv }}-constraints.txt
+    - source: salt://{{ tplroot }}/files/constraints.txt
+    - mode: '0644'
+    - require:
+      - pillar_schema: ironic-pillar-schema-validated
+
+ironic-install-venv-created:
+  cmd.run:
+    - name: {{ settings.install.python }} -m venv {{ settings.install.venv }}
+    - creates: {{ settings.install.venv }}/bin/pip
+    - require:
+      - pkg: ironic-install-build-pkgs-installed
+
+ironic-install-pip-installed:
+  cmd.run:
+    - name: >-
+        {{ settings.install.venv }}/bin/pip install -q
+        -c {{ settings.install.venv }}-constraints.txt ironic=={{ settings.install.version }}
+    - unless: {{ settings.install.venv }}/bin/pip show -q ironic 2>/dev/null && test "$({{ settings.install.venv }}/bin/pip show ironic | sed -n 's/^Version: //p')" = "{{ settings.install.version }}"
+    - require:
+      - cmd: ironic-install-venv-created
+      - file: ironic-install-constraints-managed
+{%- else %}
+
+ironic-install-pkgs-installed:
+  pkg.installed:
+    - pkgs: {{ settings.install.pkgs | json }}
+    - require:
+      - pillar_schema: ironic-pillar-schema-validated
+{%- endif %}

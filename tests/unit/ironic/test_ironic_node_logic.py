@@ -1,0 +1,128 @@
+"""Pure logic of _modules/ironic_node.py and _utils/stacksalt_openstack.py (no services)."""
+
+import importlib.util
+import pathlib
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+
+
+def _load(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+utils = _load("stacksalt_openstack_ut", REPO / "_utils/stacksalt_openstack.py")
+mod = _load("ironic_node_ut", REPO / "_modules/ironic_node.py")
+mod.__utils__ = {f"stacksalt_openstack.{k}": getattr(utils, k) for k in ("digest", "digest_matches", "call")}
+
+
+def live_from(body, uuid="u1", state="available", ports=(), traits=()):
+    node = dict(body, uuid=uuid, provision_state=state, target_provision_state=None, traits=list(traits))
+    node["driver_info"] = {
+        k: ("******" if utils.is_secret_key(k) else v) for k, v in body["driver_info"].items()
+    }
+    node["ports"] = [{"uuid": f"p{i}", "address": a} for i, a in enumerate(ports)]
+    return node
+
+
+SPEC = {
+    "name": "n1",
+    "driver": "redfish",
+    "driver_info": {"redfish_address": "http://x", "redfish_password": "s3cret"},
+    "properties": {"cpus": 4, "root_device": {"wwn": "0x1"}},
+    "ports": [{"address": "52:54:00:00:00:01"}],
+    "traits": ["CUSTOM_A"],
+}
+
+
+def test_validate_names_classic_driver_and_key_paths():
+    errors = mod.validate(
+        {"name": "n", "driver": "pxe_ssh", "ports": [{"address": "xx"}]}, where="ironic:nodes:0"
+    )
+    assert any("ironic:nodes:0:driver: classic driver 'pxe_ssh'" in e and "'redfish'" in e for e in errors)
+    assert any(e.startswith("ironic:nodes:0:ports:0:address") for e in errors)
+
+
+def test_validate_many_finds_duplicates_across_nodes():
+    nodes = [dict(SPEC), dict(SPEC)]
+    errors = mod.validate_many(nodes, where="ironic:nodes")
+    assert any("duplicate node name" in e for e in errors)
+    assert any("also belongs to ironic:nodes:0" in e for e in errors)
+
+
+def test_plan_create_masks_secrets_and_keeps_digest():
+    item = mod.plan(SPEC, None)
+    assert item["action"] == "create"
+    assert item["changes"]["node"]["new"]["driver_info"]["redfish_password"] == "******"
+    assert "s3cret" not in str(item["changes"])
+    digest = item["body"]["extra"]["stacksalt_secrets"]["driver_info/redfish_password"]
+    assert utils.digest_matches("s3cret", digest) and not utils.digest_matches("other", digest)
+    assert item["provision"] == ["manage", "provide"]
+
+
+def test_plan_unchanged_with_masked_password_and_inspection_data():
+    body = mod.plan(SPEC, None)["body"]
+    live = live_from(body, ports=["52:54:00:00:00:01"], traits=["CUSTOM_A"])
+    live["properties"]["cpu_arch"] = "x86_64"  # added by inspection
+    item = mod.plan(SPEC, live)
+    assert item["action"] == "none" and item["changes"] == {} and item["provision"] == []
+
+
+def test_plan_detects_password_change_and_ports():
+    body = mod.plan(SPEC, None)["body"]
+    live = live_from(body, ports=["52:54:00:00:00:01", "52:54:00:00:00:09"], traits=["CUSTOM_A"])
+    spec = dict(SPEC, driver_info=dict(SPEC["driver_info"], redfish_password="new"))
+    item = mod.plan(spec, live)
+    assert item["changes"]["driver_info:redfish_password"] == {"old": "******", "new": "******"}
+    assert item["ports_delete"] == ["p1"]
+    assert item["changes"]["ports"]["new"] == ["52:54:00:00:00:01"]
+
+
+def test_capabilities_are_merged():
+    assert mod.parse_capabilities("a:1,b:2") == {"a": "1", "b": "2"}
+    assert mod.format_capabilities({"b": "2", "a": "1"}) == "a:1,b:2"
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "verbs"),
+    [
+        ("enroll", "available", ["manage", "provide"]),
+        ("enroll", "manageable", ["manage"]),
+        ("manageable", "available", ["provide"]),
+        ("available", "manageable", ["manage"]),
+        ("clean failed", "available", ["manage", "provide"]),
+        ("active", "available", None),
+        ("available", "enroll", []),
+    ],
+)
+def test_transitions(current, target, verbs):
+    assert mod._transition(current, target) == verbs
+
+
+def test_utils_mask_and_retry():
+    assert utils.mask({"a": {"ipmi_password": "x", "ok": 1}}) == {"a": {"ipmi_password": "******", "ok": 1}}
+
+    class Busy(Exception):
+        status_code = 503
+
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) < 3:
+            raise Busy("busy")
+        return "ok"
+
+    assert utils.call(flaky, base_delay=0.001) == "ok" and len(calls) == 3
+
+    class Bad(Exception):
+        status_code = 400
+
+    with pytest.raises(Bad):
+        utils.call(lambda: (_ for _ in ()).throw(Bad("no")), base_delay=0.001)
