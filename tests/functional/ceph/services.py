@@ -93,7 +93,7 @@ def minion_opts(tmp_path, extra=None):
             "pki_dir": str(root / "pki"),
             "sock_dir": str(root / "sock"),
             "file_client": "local",
-            "file_roots": {"base": [str(REPO / "salt"), str(REPO)]},
+            "file_roots": {"base": [str(REPO / "salt")]},  # not the repo root: it holds .venv/.tmp
             "pillar_roots": {"base": []},
             "module_dirs": [str(REPO / "_modules")],
             "states_dirs": [str(REPO / "_states")],

@@ -33,7 +33,7 @@ def opts_for(tmp_path, minion_id):
             "pki_dir": str(root / "pki"),
             "sock_dir": str(root / "sock"),
             "file_client": "local",
-            "file_roots": {"base": [str(REPO / "salt"), str(REPO)]},
+            "file_roots": {"base": [str(REPO / "salt")]},  # not the repo root: it holds .venv/.tmp
             "pillar_roots": {"base": [str(PILLAR_ROOT)]},
             "module_dirs": [str(REPO / "_modules")],
             "states_dirs": [str(REPO / "_states")],
