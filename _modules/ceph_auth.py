@@ -138,4 +138,3 @@ def keyring_text(name, conf=None, user=None, keyring=None, cluster=None):
     """
     entry = get(name, conf, user, keyring, cluster)
     return None if entry is None else f"[{name}]\n\tkey = {entry['key']}\n"
-

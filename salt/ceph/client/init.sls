@@ -40,7 +40,7 @@ ceph-client-admin-keyring-managed:
     - name: {{ settings.admin_keyring }}
     - contents: |
         [client.admin]
-        	key = {{ settings['keys'].admin }}
+        key = {{ settings['keys'].admin }}
     - user: root
     - group: root
     - mode: '0600'
@@ -58,7 +58,7 @@ ceph-client-{{ name }}-keyring-managed:
     - name: {{ settings.conf_dir }}/{{ settings.cluster }}.client.{{ name }}.keyring
     - contents: |
         [client.{{ name }}]
-        	key = {{ key }}
+        key = {{ key }}
     - user: {{ spec.get('owner', 'root') }}
     - group: {{ spec.get('group', 'root') }}
     - mode: '{{ spec.get('mode', '0640') }}'

@@ -19,17 +19,17 @@ ceph-mon-bootstrap-keyring-managed:
     - name: {{ tmp }}/{{ settings.cluster }}.mon.keyring
     - contents: |
         [mon.]
-        	key = {{ settings['keys'].mon }}
-        	caps mon = "allow *"
+        key = {{ settings['keys'].mon }}
+        caps mon = "allow *"
         [client.admin]
-        	key = {{ settings['keys'].admin }}
-        	caps mon = "allow *"
-        	caps osd = "allow *"
-        	caps mds = "allow *"
-        	caps mgr = "allow *"
+        key = {{ settings['keys'].admin }}
+        caps mon = "allow *"
+        caps osd = "allow *"
+        caps mds = "allow *"
+        caps mgr = "allow *"
         [client.bootstrap-osd]
-        	key = {{ settings['keys'].bootstrap_osd }}
-        	caps mon = "allow profile bootstrap-osd"
+        key = {{ settings['keys'].bootstrap_osd }}
+        caps mon = "allow profile bootstrap-osd"
     - user: {{ settings.user }}
     - group: {{ settings.group }}
     - mode: '0600'

@@ -17,7 +17,7 @@ ceph-osd-bootstrap-keyring-managed:
     - name: {{ boot }}
     - contents: |
         [client.bootstrap-osd]
-        	key = {{ settings['keys'].bootstrap_osd }}
+        key = {{ settings['keys'].bootstrap_osd }}
     - user: {{ settings.user }}
     - group: {{ settings.group }}
     - mode: '0600'

@@ -74,7 +74,9 @@ def test_import_ours_vs_raw_upload(loaders, ceph_cluster, cloud_config, source, 
     w0, t0 = osd_write_bytes(ceph_cluster), time.monotonic()
 
     def ours():
-        return states.glance_rbd_image.present(name="bench-ours", source=str(source), properties={"os_distro": "bench"})
+        return states.glance_rbd_image.present(
+            name="bench-ours", source=str(source), properties={"os_distro": "bench"}
+        )
 
     ret = benchmark.pedantic(ours, rounds=1, iterations=1)
     ours_s = time.monotonic() - t0

@@ -30,7 +30,9 @@ def test_present_idempotent_caps_update_and_absent(states, modules):
 
 
 def test_key_from_pillar_is_imported_and_secret_masked(states, modules):
-    key = subprocess.run(["ceph-authtool", "--gen-print-key"], capture_output=True, text=True, check=True).stdout.strip()
+    key = subprocess.run(
+        ["ceph-authtool", "--gen-print-key"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     name = "client.func-auth-key"
     ret = states.ceph_auth.present(name=name, caps={"mon": "profile rbd"}, key=key)
     assert ret.result is True

@@ -45,7 +45,9 @@ def raw_sha256(qcow2, tmp_path):
 @pytest.fixture(scope="module")
 def source(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("src")
-    return make_qcow2(tmp / "cirros-like.qcow2", [(0, 65536, "0x11"), (8 << 20, 3 << 20, "0xab"), (60 << 20, 4096, "0x5c")])
+    return make_qcow2(
+        tmp / "cirros-like.qcow2", [(0, 65536, "0x11"), (8 << 20, 3 << 20, "0xab"), (60 << 20, 4096, "0x5c")]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +86,12 @@ def test_import_content_snapshot_location_active(states, modules, conn, ceph_clu
     assert [(s["name"], s["protected"]) for s in snaps] == [("snap", "true")]
     # Glance: same id, raw/bare, active, the rbd location, the properties.
     img = conn.image.get_image(image_id)
-    assert (img.name, img.status, img.disk_format, img.container_format) == ("func-basic", "active", "raw", "bare")
+    assert (img.name, img.status, img.disk_format, img.container_format) == (
+        "func-basic",
+        "active",
+        "raw",
+        "bare",
+    )
     assert img.direct_url == new["location"]
     assert img.size == VIRTUAL
     raw = conn.image.get(f"/images/{image_id}").json()
@@ -110,13 +117,23 @@ def test_test_mode_is_exact(states, conn, ceph_cluster, source):
     assert applied.changes == planned.changes
     # A property change: planned exactly, then applied, then nothing left to do.
     planned = present(
-        states, "func-testmode", source, visibility="shared", min_disk=1, properties={"os_distro": "debian"}, test=True
+        states,
+        "func-testmode",
+        source,
+        visibility="shared",
+        min_disk=1,
+        properties={"os_distro": "debian"},
+        test=True,
     )
     assert planned.result is None
     assert planned.changes == {"old": {"os_distro": "cirros"}, "new": {"os_distro": "debian"}}
-    applied = present(states, "func-testmode", source, visibility="shared", min_disk=1, properties={"os_distro": "debian"})
+    applied = present(
+        states, "func-testmode", source, visibility="shared", min_disk=1, properties={"os_distro": "debian"}
+    )
     assert applied.result is True and applied.changes == planned.changes
-    again = present(states, "func-testmode", source, visibility="shared", min_disk=1, properties={"os_distro": "debian"})
+    again = present(
+        states, "func-testmode", source, visibility="shared", min_disk=1, properties={"os_distro": "debian"}
+    )
     assert again.result is True and again.changes == {}
 
 
@@ -127,7 +144,10 @@ def test_unprotected_snapshot_is_repaired(states, ceph_cluster, source):
     sh("rbd", "--conf", ceph_cluster["conf"], "snap", "unprotect", f"images/{image_id}@snap")
     ret = present(states, "func-protect", source)
     assert ret.result is True, ret.comment
-    assert ret.changes == {"old": {"snapshot": {"name": "snap", "protected": False}}, "new": {"snapshot": {"name": "snap", "protected": True}}}
+    assert ret.changes == {
+        "old": {"snapshot": {"name": "snap", "protected": False}},
+        "new": {"snapshot": {"name": "snap", "protected": True}},
+    }
     assert rbd_snaps(ceph_cluster, f"images/{image_id}")[0]["protected"] == "true"
 
 
@@ -190,7 +210,9 @@ def assert_nothing_left(conn, ceph_cluster, name, before_rbd):
     ],
     ids=["snap-protect", "snap-create", "qemu-convert"],
 )
-def test_failed_step_rolls_back(states, conn, ceph_cluster, source, tmp_path, monkeypatch, binary, script, message):
+def test_failed_step_rolls_back(
+    states, conn, ceph_cluster, source, tmp_path, monkeypatch, binary, script, message
+):
     before = rbd_ls(ceph_cluster)
     monkeypatch.setenv("PATH", fake_bin(tmp_path, binary, script) + os.pathsep + os.environ["PATH"])
     name = f"func-fail-{binary}-{len(message)}"

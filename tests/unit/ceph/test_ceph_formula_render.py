@@ -101,6 +101,12 @@ def test_keys_reach_only_the_hosts_that_need_them(tmp_path, render):
 
 
 def test_wanted_keyring_without_its_key_fails_clearly(render):
-    pillar = {"ceph": {"fsid": EXAMPLE["ceph"]["fsid"], "mon_host": ["10.0.0.1"], "client": {"keyrings": {"glance": {}}}}}
+    pillar = {
+        "ceph": {
+            "fsid": EXAMPLE["ceph"]["fsid"],
+            "mon_host": ["10.0.0.1"],
+            "client": {"keyrings": {"glance": {}}},
+        }
+    }
     states = render("compute1", pillar)
     assert "ceph-client-glance-keyring-key-missing" in states

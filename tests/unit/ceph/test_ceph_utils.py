@@ -15,7 +15,9 @@ spec.loader.exec_module(sc)
 
 
 def test_qemu_target_escapes_colons_and_strips_client_prefix():
-    target = sc.qemu_rbd_target("images", "abc", conf="/etc/ceph/a:b.conf", user="client.glance", keyring="/k")
+    target = sc.qemu_rbd_target(
+        "images", "abc", conf="/etc/ceph/a:b.conf", user="client.glance", keyring="/k"
+    )
     assert target == "rbd:images/abc:id=glance:keyring=/k:conf=/etc/ceph/a\\:b.conf"
 
 
@@ -53,7 +55,11 @@ def test_conn_args():
         ("qemu-img: Unknown protocol 'rbd'", "no-rbd-driver", "qemu-block-extra"),
         ("rbd: error opening pool 'x': (2) No such file or directory", "no-pool", "pool does not exist"),
         ("rbd: listing images failed: (1) Operation not permitted", "caps", "lacks the caps"),
-        ("monclient(hunting): handle_auth_bad_method\nrbd: couldn't connect to the cluster!", "auth", "cephx"),
+        (
+            "monclient(hunting): handle_auth_bad_method\nrbd: couldn't connect to the cluster!",
+            "auth",
+            "cephx",
+        ),
         ("rbd: error opening image x: (2) No such file or directory", "not-found", "not found"),
         ("something else entirely", None, None),
     ],
