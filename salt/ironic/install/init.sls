@@ -63,7 +63,9 @@ ironic-install-pip-installed:
     - name: >-
         {{ settings.install.venv }}/bin/pip install -q
         -c {{ settings.install.venv }}-constraints.txt ironic=={{ settings.install.version }}
-    - unless: {{ settings.install.venv }}/bin/pip show -q ironic 2>/dev/null && test "$({{ settings.install.venv }}/bin/pip show ironic | sed -n 's/^Version: //p')" = "{{ settings.install.version }}"
+    - unless: >-
+        {{ settings.install.venv }}/bin/python -c
+        "import importlib.metadata as m, sys; sys.exit(m.version('ironic') != '{{ settings.install.version }}')"
     - require:
       - cmd: ironic-install-venv-created
       - file: ironic-install-constraints-managed
