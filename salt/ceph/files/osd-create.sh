@@ -6,7 +6,7 @@ set -eu
 cluster=$1 uuid=$2 type=$3 path=$4 size=$5 boot=$6 user=$7 marker=$8
 key=$(ceph-authtool --gen-print-key)
 id=$(printf '{"cephx_secret": "%s"}' "$key" |
-  ceph --cluster "$cluster" --name client.bootstrap-osd --keyring "$boot" --connect-timeout 60 osd new "$uuid" -i -)
+  ceph --cluster "$cluster" --name client.bootstrap-osd --keyring "$boot" --connect-timeout 300 osd new "$uuid" -i -)
 dir=/var/lib/ceph/osd/$cluster-$id
 mkdir -p "$dir"
 printf '[osd.%s]\n\tkey = %s\n' "$id" "$key" > "$dir/keyring"
