@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 __virtualname__ = "rbd_image"
 
 PROGRESS_TAG = "salt/stacksalt/rbd_image/progress"
+_FSIDS = {}
 
 
 def __virtual__():
@@ -288,7 +289,8 @@ def import_qcow2(
     if info(pool, name, **conn) is not None:
         raise CommandExecutionError(f"RBD image {pool}/{name} already exists")
     target = sc.qemu_rbd_target(pool, name, **conn)
-    cmd = [qemu_img, "convert", "-p", "-f", src["format"], "-O", "raw", source, target]
+    # -W: out-of-order writes (the target is new and raw), several coroutines in flight.
+    cmd = [qemu_img, "convert", "-p", "-W", "-m", "16", "-f", src["format"], "-O", "raw", source, target]
     fire, close_progress = _progress_sender()
     started = time.monotonic()
     last = -progress_step
@@ -385,5 +387,8 @@ def fsid(conf=None, user=None, keyring=None, cluster=None):
         salt ceph1 rbd_image.fsid
     """
     conn = _conn(conf, user, keyring, cluster)
-    cmd = [sc.which("ceph", "ceph-common"), *sc.conn_args(**conn), "--connect-timeout", "30", "fsid"]
-    return sc.run_json(cmd, timeout=60)["fsid"]
+    key = tuple(sorted(conn.items()))
+    if key not in _FSIDS:  # a cluster's fsid never changes: ask once per process
+        cmd = [sc.which("ceph", "ceph-common"), *sc.conn_args(**conn), "--connect-timeout", "30", "fsid"]
+        _FSIDS[key] = sc.run_json(cmd, timeout=60)["fsid"]
+    return _FSIDS[key]
