@@ -232,6 +232,11 @@ def _progress_sender():
     Returns (send, close).
     """
     pending = queue.Queue()
+    # Resolved here: the loader's dunders do not resolve from another thread.
+    try:
+        event_fire = __salt__["event.fire"]
+    except Exception:  # noqa: BLE001 - no event module: no progress
+        event_fire = None
 
     def worker():
         while True:
@@ -239,7 +244,7 @@ def _progress_sender():
             if data is None:
                 return
             try:
-                sent = __salt__["event.fire"](data, PROGRESS_TAG)
+                sent = event_fire(data, PROGRESS_TAG) if event_fire else False
             except Exception:  # noqa: BLE001 - progress is best effort
                 sent = False
             if not sent:

@@ -30,12 +30,19 @@ def cloud_config(openstack_cloud):
     return {"admin": clouds["admin"]}
 
 
+@pytest.fixture(scope="session")
+def salt_files(tmp_path_factory):
+    """A second file_roots entry the tests put salt:// sources into."""
+    return tmp_path_factory.mktemp("salt-files")
+
+
 @pytest.fixture(scope="module")
-def loaders(tmp_path_factory, ceph_cluster, openstack_cloud, cloud_config):
+def loaders(tmp_path_factory, ceph_cluster, openstack_cloud, cloud_config, salt_files):
     tmp = tmp_path_factory.mktemp("loaders")
     opts = services.minion_opts(
         tmp,
         {
+            "file_roots": {"base": [str(services.REPO / "salt"), str(salt_files)]},
             "ceph": {
                 "client": {"conf": ceph_cluster["conf"], "user": "glance"},
                 "admin": {"conf": ceph_cluster["conf"], "keyring": ceph_cluster["admin_keyring"]},

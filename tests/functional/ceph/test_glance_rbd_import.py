@@ -8,6 +8,7 @@ import hashlib
 import http.server
 import json
 import os
+import shutil
 import subprocess
 import threading
 
@@ -168,6 +169,14 @@ def test_http_source(states, modules, source, tmp_path):
     assert modules.rbd_image.export_sha256("images", ret.changes["new"]["id"]) == raw_sha256(source, tmp_path)
 
 
+def test_salt_source(states, modules, source, salt_files, tmp_path):
+    (salt_files / "images").mkdir(exist_ok=True)
+    shutil.copy(source, salt_files / "images" / source.name)
+    ret = present(states, "func-saltsrc", f"salt://images/{source.name}")
+    assert ret.result is True, ret.comment
+    assert modules.rbd_image.export_sha256("images", ret.changes["new"]["id"]) == raw_sha256(source, tmp_path)
+
+
 # --- injected failures: nothing left behind -------------------------------------------------
 
 
@@ -294,3 +303,26 @@ def test_missing_source(states, conn, tmp_path):
     assert ret.result is False
     assert "does not exist" in ret.comment
     assert "func-nosource" not in glance_names(conn)
+
+
+def test_progress_events_on_the_bus(loaders, modules, source):
+    """import_qcow2 reports progress on salt/stacksalt/rbd_image/progress, ending with done."""
+    events = []
+
+    def fire(data, tag):
+        events.append((tag, data))
+        return True
+
+    original = loaders.modules["event.fire"]
+    loaders.modules["event.fire"] = fire
+    try:
+        ret = modules.rbd_image.import_qcow2(str(source), "images", "func-progress", progress_step=1)
+    finally:
+        loaders.modules["event.fire"] = original
+        modules.rbd_image.remove("images", "func-progress")
+    assert ret["size"] == VIRTUAL
+    assert events, "no progress event"
+    assert {tag for tag, _ in events} == {"salt/stacksalt/rbd_image/progress"}
+    assert events[-1][1]["done"] is True and events[-1][1]["percent"] == 100.0
+    percents = [data["percent"] for _, data in events]
+    assert percents == sorted(percents)
