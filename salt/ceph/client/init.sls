@@ -5,6 +5,16 @@
 include:
   - {{ tplroot }}.validate
 
+{%- if not settings.fsid or not settings.mon_host %}
+
+ceph-client-cluster-unknown:
+  test.fail_without_changes:
+    - name: "pillar ceph:fsid and ceph:mon_host must be set for a host with a ceph component"
+    - failhard: True
+    - require:
+      - pillar_schema: ceph-pillar-schema-validated
+{%- endif %}
+
 ceph-client-pkgs-installed:
   pkg.installed:
     - pkgs: {{ settings.pkgs.common | json }}
