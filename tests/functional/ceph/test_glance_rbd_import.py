@@ -326,3 +326,32 @@ def test_progress_events_on_the_bus(loaders, modules, source):
     assert events[-1][1]["done"] is True and events[-1][1]["percent"] == 100.0
     percents = [data["percent"] for _, data in events]
     assert percents == sorted(percents)
+
+
+# --- existing images that do not match: reported, never silently replaced --------------------
+
+
+def test_existing_non_raw_image_is_reported_not_replaced(states, conn, source):
+    img = conn.image.create_image(
+        name="func-uploaded-qcow2",
+        filename=str(source),
+        disk_format="qcow2",
+        container_format="bare",
+        wait=True,
+    )
+    ret = present(states, "func-uploaded-qcow2", source)
+    assert ret.result is False
+    assert "disk_format is qcow2, not raw" in ret.comment and "does not replace" in ret.comment, ret.comment
+    assert conn.image.get_image(img.id).status == "active"
+
+
+def test_missing_snapshot_is_reported(states, ceph_cluster, source):
+    ret = present(states, "func-nosnap", source)
+    assert ret.result is True, ret.comment
+    image_id = ret.changes["new"]["id"]
+    conf = ceph_cluster["conf"]
+    sh("rbd", "--conf", conf, "snap", "unprotect", f"images/{image_id}@snap")
+    sh("rbd", "--conf", conf, "snap", "rm", "--no-progress", f"images/{image_id}@snap")
+    ret = present(states, "func-nosnap", source)
+    assert ret.result is False
+    assert f"images/{image_id}@snap is missing" in ret.comment, ret.comment
