@@ -47,9 +47,11 @@ def schema(formula, saltenv="base"):
         raise CommandExecutionError(str(exc)) from exc
 
 
-def validate(formula, data=None, saltenv="base"):
+def validate(formula, data=None, schema_data=None, saltenv="base"):
     """
-    Validate the pillar key ``formula`` (or ``data`` when given) against the formula's schema.
+    Validate the pillar key ``formula`` (or ``data`` when given) against the formula's schema
+    (``salt://<formula>/schema.yaml``, or ``schema_data`` when the caller already has it, as
+    the formulas' validate.sls do so that salt-ssh targets need no copy of the formula).
 
     Returns a list of error messages, each naming the pillar key path and the reason;
     an empty list means the pillar is valid. Secret values are never printed.
@@ -61,11 +63,23 @@ def validate(formula, data=None, saltenv="base"):
         salt '*' pillar_schema.validate salt
         salt '*' pillar_schema.validate ironic
     """
-    parsed = schema(formula, saltenv=saltenv)
+    if schema_data is None:
+        parsed = schema(formula, saltenv=saltenv)
+    else:
+        try:
+            parsed = _call("load_schema", _dump(schema_data))
+        except ValueError as exc:
+            raise CommandExecutionError(f"schema of {formula}: {exc}") from exc
     if data is None:
         # __pillar__ holds plain values (pillar.get would return masked ones).
         data = __pillar__.get(formula, {})
     return _call("validate", _plain(data), parsed, root=formula)
+
+
+def _dump(data):
+    import json
+
+    return json.dumps(_plain(data))
 
 
 def _plain(data):

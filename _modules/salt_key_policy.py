@@ -40,7 +40,9 @@ def _salt_key_binary():
 
 def _check_id(minion_id):
     if not isinstance(minion_id, str) or not MINION_ID_RE.match(minion_id):
-        raise SaltInvocationError(f"minion id {minion_id!r} is not a plain minion id (letters, digits, '.', '_', '-')")
+        raise SaltInvocationError(
+            f"minion id {minion_id!r} is not a plain minion id (letters, digits, '.', '_', '-')"
+        )
 
 
 def _salt_key(config_dir, *args):
@@ -104,7 +106,9 @@ def accept(minion_id, expected_fingerprint, config_dir="/etc/salt"):
         raise CommandExecutionError(f"{minion_id}: no pending key")
     seen = fingerprint(minion_id, config_dir)
     if seen != expected_fingerprint:
-        raise CommandExecutionError(f"{minion_id}: pending key fingerprint {seen} does not match the recorded one")
+        raise CommandExecutionError(
+            f"{minion_id}: pending key fingerprint {seen} does not match the recorded one"
+        )
     _salt_key(config_dir, "--yes", "--accept", minion_id)
     return True
 

@@ -22,7 +22,7 @@ def __virtual__():
     return __virtualname__
 
 
-def validated(name, saltenv="base"):
+def validated(name, schema=None, data=None, saltenv="base"):
     """
     Check pillar ``name`` against ``salt://<name>/schema.yaml``.
 
@@ -31,18 +31,23 @@ def validated(name, saltenv="base"):
 
     name
         The formula, which is also its pillar key (``salt``, ``ironic``, ``ceph``).
+    schema
+        The parsed schema (default: read ``salt://<name>/schema.yaml``).
+    data
+        The pillar data to check (default: this minion's pillar key ``name``).
     """
     ret = {"name": name, "result": False, "changes": {}, "comment": ""}
     try:
-        errors = __salt__["pillar_schema.validate"](name, saltenv=saltenv)
+        errors = __salt__["pillar_schema.validate"](name, data=data, schema_data=schema, saltenv=saltenv)
     except Exception as exc:  # noqa: BLE001 - any failure to validate must stop the run
         ret["comment"] = f"Pillar '{name}' could not be validated: {exc}"
         return ret
     if errors:
-        ret["comment"] = f"Pillar '{name}' is invalid ({len(errors)} problem(s)); nothing was changed:\n" + "\n".join(
-            f"  - {e}" for e in errors
+        ret["comment"] = (
+            f"Pillar '{name}' is invalid ({len(errors)} problem(s)); nothing was changed:\n"
+            + "\n".join(f"  - {e}" for e in errors)
         )
         return ret
     ret["result"] = True
-    ret["comment"] = f"Pillar '{name}' matches salt://{name}/schema.yaml"
+    ret["comment"] = f"Pillar '{name}' matches the schema of formula '{name}'"
     return ret

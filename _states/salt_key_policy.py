@@ -35,7 +35,9 @@ def enforced(name="minion-key-policy", allowed=None, config_dir="/etc/salt"):
     if decision["unknown"]:
         notes.append(f"left pending (id not allowed): {', '.join(decision['unknown'])}")
     if decision["mismatch"]:
-        notes.append(f"left pending (fingerprint differs from the recorded one): {', '.join(decision['mismatch'])}")
+        notes.append(
+            f"left pending (fingerprint differs from the recorded one): {', '.join(decision['mismatch'])}"
+        )
     if not decision["accept"]:
         ret["comment"] = "; ".join(["No key to accept"] + notes)
         return ret

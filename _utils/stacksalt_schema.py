@@ -40,7 +40,10 @@ def is_secret_key(key):
 def mask_secrets(data):
     """Return a copy of ``data`` with the values of secret-looking keys replaced by a mask."""
     if isinstance(data, dict):
-        return {k: (MASK if is_secret_key(k) and v not in (None, "") else mask_secrets(v)) for k, v in data.items()}
+        return {
+            k: (MASK if is_secret_key(k) and v not in (None, "") else mask_secrets(v))
+            for k, v in data.items()
+        }
     if isinstance(data, list):
         return [mask_secrets(v) for v in data]
     return data
@@ -92,8 +95,15 @@ def _touches_secret(error):
     return isinstance(instance, dict) and any(is_secret_key(k) for k in instance)
 
 
-_JSON_TYPES = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "an integer",
-               float: "a number", type(None): "null"}
+_JSON_TYPES = {
+    dict: "a mapping",
+    list: "a list",
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    type(None): "null",
+}
 
 
 def _kind(value):
@@ -124,7 +134,9 @@ def _reason(error):
         return f"must be of type {wanted}, got {_kind(error.instance)}"
     if validator == "enum":
         return f"must be one of: {', '.join(map(str, error.validator_value))}"
-    if validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") and not _touches_secret(error):
+    if validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") and not _touches_secret(
+        error
+    ):
         return error.message
     if validator in ("minItems", "maxItems", "minProperties", "maxProperties", "minLength", "maxLength"):
         return f"violates {validator}={error.validator_value}"

@@ -9,26 +9,37 @@ Salt config dir and a test-only service provider (tests/support/extmods); the fo
 are used unchanged.
 """
 
-import os
 import pathlib
-import sys
 
 import pytest
 
-from tests.support.harness import minion_overrides, master_overrides
+from tests.support.harness import master_overrides, minion_overrides
+from tests.support.sshhost import SshHost
 
 MINION_IDS = ("master", "compute1")
 
 
 @pytest.fixture(scope="session")
 def salt_factories_config():
-    return {"code_dir": str(pathlib.Path(__file__).resolve().parents[2]), "inject_sitecustomize": False,
-            "start_timeout": 120}
+    return {
+        "code_dir": str(pathlib.Path(__file__).resolve().parents[2]),
+        "inject_sitecustomize": False,
+        "start_timeout": 120,
+    }
 
 
 @pytest.fixture(scope="package")
-def salt_master(salt_factories, repo_root):
-    factory = salt_factories.salt_master_daemon("stacksalt-master", overrides=master_overrides(repo_root))
+def known_hosts_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("salt-ssh") / "known_hosts"
+    path.write_text("")
+    return path
+
+
+@pytest.fixture(scope="package")
+def salt_master(salt_factories, repo_root, known_hosts_file):
+    factory = salt_factories.salt_master_daemon(
+        "stacksalt-master", overrides=master_overrides(repo_root, known_hosts_file)
+    )
     with factory.started():
         yield factory
 
@@ -62,5 +73,11 @@ def salt_cli(salt_master, minions):
 
 
 @pytest.fixture(scope="package")
-def python_bin():
-    return os.path.dirname(sys.executable)
+def ssh_host(tmp_path_factory, known_hosts_file):
+    host = SshHost(tmp_path_factory.mktemp("edge1"))
+    try:
+        host.start()
+        known_hosts_file.write_text(host.known_hosts_line())
+        yield host
+    finally:
+        host.stop()

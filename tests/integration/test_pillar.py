@@ -26,7 +26,9 @@ def test_minion_cannot_read_another_minions_secrets(salt_cli):
     assert "openstack" not in other.data
     assert SECRET not in json.dumps(other.data)
     # Asking for the key by name does not reach the other minion's pillar either.
-    other = salt_cli.run("pillar.get", "openstack:clouds:demo:auth:password", "unmask=True", minion_tgt="compute1")
+    other = salt_cli.run(
+        "pillar.get", "openstack:clouds:demo:auth:password", "unmask=True", minion_tgt="compute1"
+    )
     assert other.data == ""
 
 

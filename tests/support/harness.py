@@ -9,9 +9,10 @@ import pathlib
 import sys
 
 SUPPORT = pathlib.Path(__file__).resolve().parent
+IGNORED_IN_FILE_ROOTS = [r"/\.git/", r"/\.venvs?/", r"/\.tmp/", r"/lab/cache/", r"/__pycache__/"]
 
 
-def master_overrides(repo_root):
+def master_overrides(repo_root, known_hosts_file=None):
     repo_root = pathlib.Path(repo_root)
     return {
         "interface": "127.0.0.1",
@@ -20,8 +21,13 @@ def master_overrides(repo_root):
         "auto_accept": False,
         "open_mode": False,
         "worker_threads": 3,
+        # The repository root is a file root (for _modules/...): never serve its venvs,
+        # caches and test scratch (gigabytes that every sync would otherwise walk).
+        "file_ignore_regex": IGNORED_IN_FILE_ROOTS,
         # salt-ssh hosts run pillar_schema too: ship jsonschema in the thin.
         "thin_extra_mods": "jsonschema,jsonschema_specifications,referencing,rpds,attrs,typing_extensions",
+        # salt-ssh checks host keys against this file (the tests write the target's key).
+        **({"known_hosts_file": str(known_hosts_file)} if known_hosts_file else {}),
     }
 
 

@@ -18,7 +18,9 @@ import time
 
 __virtualname__ = "service"
 
-STAND_IN = "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *a: sys.exit(0)); time.sleep(10**9)"
+STAND_IN = (
+    "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *a: sys.exit(0)); time.sleep(10**9)"
+)
 
 
 def __virtual__():

@@ -3,5 +3,11 @@ ceph:
   keyrings:
     enabled: true
     clients:
-      glance: {caps: {mon: profile rbd, osd: profile rbd pool=images}}
-      nova: {caps: {mon: profile rbd, osd: profile rbd pool=vms}}
+      glance:
+        caps:
+          mon: profile rbd
+          osd: profile rbd pool=images
+      nova:
+        caps:
+          mon: profile rbd
+          osd: profile rbd pool=vms
