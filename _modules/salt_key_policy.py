@@ -7,7 +7,8 @@ Runs on the master host (through its own minion or ``salt-call --local``) and dr
 so ``salt-key -a <id>`` can never match more than that one id.
 
 The allow-list lives in pillar ``salt:master:keys:allowed`` as ``{minion_id: fingerprint}``;
-the fingerprint is what ``salt-call --local key.finger`` prints on the new host.
+the fingerprint is the master's view of the key (``salt-key -f <id>``). In Salt 3008.4 the
+minion's ``key.finger`` hashes only the key body and differs: see docs/salt.md.
 """
 
 import json

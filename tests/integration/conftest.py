@@ -13,7 +13,7 @@ import pathlib
 
 import pytest
 
-from tests.support.harness import master_overrides, minion_overrides
+from tests.support.harness import master_overrides, minion_overrides, repo_root_view
 from tests.support.sshhost import SshHost
 
 MINION_IDS = ("master", "compute1")
@@ -36,9 +36,10 @@ def known_hosts_file(tmp_path_factory):
 
 
 @pytest.fixture(scope="package")
-def salt_master(salt_factories, repo_root, known_hosts_file):
+def salt_master(salt_factories, repo_root, known_hosts_file, tmp_path_factory):
+    view = repo_root_view(repo_root, tmp_path_factory.mktemp("repo-root-view"))
     factory = salt_factories.salt_master_daemon(
-        "stacksalt-master", overrides=master_overrides(repo_root, known_hosts_file)
+        "stacksalt-master", overrides=master_overrides(repo_root, known_hosts_file, view)
     )
     with factory.started():
         yield factory

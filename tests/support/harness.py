@@ -12,11 +12,28 @@ SUPPORT = pathlib.Path(__file__).resolve().parent
 IGNORED_IN_FILE_ROOTS = [r"/\.git/", r"/\.venvs?/", r"/\.tmp/", r"/lab/cache/", r"/__pycache__/"]
 
 
-def master_overrides(repo_root, known_hosts_file=None):
+def repo_root_view(repo_root, view_dir):
+    """
+    The repository root as a file root, minus its venvs and scratch: a directory of symlinks to
+    the root entries Salt serves (top.sls, _modules, _states, _utils). The roots fileserver walks
+    every file under a root before ignoring any, and a developer's checkout holds ~90,000 files
+    of venvs; a site's master serves a clean checkout and needs no such view.
+    """
+    view = pathlib.Path(view_dir)
+    view.mkdir(parents=True, exist_ok=True)
+    for entry in ("top.sls", "_modules", "_states", "_utils", "_beacons"):
+        source = pathlib.Path(repo_root) / entry
+        link = view / entry
+        if source.exists() and not link.exists():
+            link.symlink_to(source)
+    return view
+
+
+def master_overrides(repo_root, known_hosts_file=None, root_view=None):
     repo_root = pathlib.Path(repo_root)
     return {
         "interface": "127.0.0.1",
-        "file_roots": {"base": [str(repo_root / "salt"), str(repo_root)]},
+        "file_roots": {"base": [str(repo_root / "salt"), str(root_view or repo_root)]},
         "pillar_roots": {"base": [str(repo_root / "pillar")]},
         "auto_accept": False,
         "open_mode": False,
