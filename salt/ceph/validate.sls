@@ -7,6 +7,6 @@ ceph-pillar-schema-validated:
   pillar_schema.validated:
     - name: ceph
     - schema: {{ schema | json }}
-    - data: {{ salt['pillar.get']('ceph', {}, unmask=True) | json }}
+    - data: {{ salt['pillar.get']('ceph', {}) | json }}
     - order: 1
     - failhard: True

@@ -7,6 +7,6 @@ host-pillar-schema-validated:
   pillar_schema.validated:
     - name: host
     - schema: {{ schema | json }}
-    - data: {{ salt['pillar.get']('host', {}, unmask=True) | json }}
+    - data: {{ salt['pillar.get']('host', {}) | json }}
     - order: 1
     - failhard: True

@@ -7,6 +7,6 @@ ironic-pillar-schema-validated:
   pillar_schema.validated:
     - name: ironic
     - schema: {{ schema | json }}
-    - data: {{ salt['pillar.get']('ironic', {}, unmask=True) | json }}
+    - data: {{ salt['pillar.get']('ironic', {}) | json }}
     - order: 1
     - failhard: True

@@ -1,4 +1,5 @@
-{#- Runs before anything else in the run (order 1) and stops it on a bad pillar (failhard).
+{#- SLS rendering sees plain pillar values (no unmask needed; salt-ssh has no such argument).
+    Runs before anything else in the run (order 1) and stops it on a bad pillar (failhard).
     Schema and data are rendered here, on the master under salt-ssh, so the check works the
     same on hosts that have neither the formula files nor our pillar in their modules. #}
 {%- set tplroot = tpldir.split('/')[0] %}
@@ -7,6 +8,6 @@ salt-pillar-schema-validated:
   pillar_schema.validated:
     - name: salt
     - schema: {{ schema | json }}
-    - data: {{ salt['pillar.get']('salt', {}, unmask=True) | json }}
+    - data: {{ salt['pillar.get']('salt', {}) | json }}
     - order: 1
     - failhard: True
