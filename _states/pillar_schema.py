@@ -17,8 +17,11 @@ __virtualname__ = "pillar_schema"
 
 
 def __virtual__():
-    if "pillar_schema.validate" not in __salt__:
-        return (False, "pillar_schema: the pillar_schema execution module is not available (jsonschema?)")
+    # Checked here rather than through __salt__, which salt-ssh has not filled at this point.
+    try:
+        import jsonschema  # noqa: F401
+    except ImportError:
+        return (False, "pillar_schema: the jsonschema Python library is not installed")
     return __virtualname__
 
 

@@ -42,7 +42,7 @@ def master_overrides(repo_root, known_hosts_file=None, root_view=None):
         # caches and test scratch (gigabytes that every sync would otherwise walk).
         "file_ignore_regex": IGNORED_IN_FILE_ROOTS,
         # salt-ssh hosts run pillar_schema too: ship jsonschema in the thin.
-        "thin_extra_mods": "jsonschema,jsonschema_specifications,referencing,rpds,attrs,typing_extensions",
+        "thin_extra_mods": "jsonschema,jsonschema_specifications,referencing,rpds,attrs,attr,typing_extensions",
         # salt-ssh checks host keys against this file (the tests write the target's key).
         **({"known_hosts_file": str(known_hosts_file)} if known_hosts_file else {}),
     }

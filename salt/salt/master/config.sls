@@ -45,7 +45,7 @@ salt-master-config-stacksalt-managed:
           base: {{ master.pillar_roots | json }}
         file_ignore_regex: {{ master.file_ignore_regex | json }}
         # salt-ssh targets validate pillar too: ship jsonschema in the thin.
-        thin_extra_mods: jsonschema,jsonschema_specifications,referencing,rpds,attrs,typing_extensions
+        thin_extra_mods: jsonschema,jsonschema_specifications,referencing,rpds,attrs,attr,typing_extensions
     - require:
       - file: salt-master-config-dir-managed
 
