@@ -11,7 +11,7 @@ SECRET = "FAKE-demo-admin-password-do-not-use"
 
 
 def test_each_minion_gets_its_own_roles(salt_cli):
-    ret = salt_cli.run("-L", "pillar.get", "roles", minion_tgt="master,compute1")
+    ret = salt_cli.run("-L", "pillar.get", "roles", "unmask=True", minion_tgt="master,compute1")
     assert ret.data == {
         "master": ["salt-master", "salt-minion", "cloud-admin"],
         "compute1": ["salt-minion", "compute"],
