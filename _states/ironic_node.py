@@ -1,4 +1,3 @@
-# ruff: noqa: F821 - Salt injects __salt__, __utils__, __opts__ at load time
 """
 Ironic bare-metal nodes from pillar or from an operator enrolment file.
 
