@@ -67,19 +67,13 @@ def validate(formula, data=None, schema_data=None, saltenv="base"):
         parsed = schema(formula, saltenv=saltenv)
     else:
         try:
-            parsed = _call("load_schema", _dump(schema_data))
+            parsed = _call("check_schema", _plain(schema_data), source=f"schema of {formula}")
         except ValueError as exc:
-            raise CommandExecutionError(f"schema of {formula}: {exc}") from exc
+            raise CommandExecutionError(str(exc)) from exc
     if data is None:
         # __pillar__ holds plain values (pillar.get would return masked ones).
         data = __pillar__.get(formula, {})
     return _call("validate", _plain(data), parsed, root=formula)
-
-
-def _dump(data):
-    import json
-
-    return json.dumps(_plain(data))
 
 
 def _plain(data):

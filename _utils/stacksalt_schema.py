@@ -57,6 +57,11 @@ def load_schema(text, source="schema"):
         schema = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ValueError(f"{source}: not valid YAML: {exc}") from exc
+    return check_schema(schema, source)
+
+
+def check_schema(schema, source="schema"):
+    """Check that an already parsed ``schema`` is itself a valid JSON Schema; return it."""
     if not isinstance(schema, dict):
         raise ValueError(f"{source}: a schema must be a mapping")
     validator_cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
