@@ -10,13 +10,13 @@ RBD image without its Glance image, no Glance image without its data). A `queued
 of the same name without data (an import killed half-way) is removed before importing again.
 
 Connections: `cloud` names an openstacksdk cloud, from config/pillar `openstack:clouds:<cloud>`
-(openstacksdk connect arguments) or else clouds.yaml; one connection per process is reused.
+(the keys of a clouds.yaml entry) or else clouds.yaml; one connection per process is reused
+(``_utils/stacksalt_openstack.connect``).
 The cephx identity comes from `conf`, `user`, `keyring`, `cluster` or config/pillar `ceph:client`.
 """
 
 import logging
 import os
-import threading
 import time
 
 from salt.exceptions import CommandExecutionError, SaltInvocationError
@@ -37,8 +37,6 @@ __virtualname__ = "glance_rbd_image"
 DISK_FORMAT = "raw"
 CONTAINER_FORMAT = "bare"
 ID_GENERATIONS = 10
-_CONNECTIONS = {}
-_LOCK = threading.Lock()
 
 
 def __virtual__():
@@ -52,23 +50,12 @@ def _u(name):
 
 
 def _connect(cloud=None):
-    """One openstacksdk connection per (process, cloud). A private helper: the shared
-    _utils/stacksalt_openstack.py did not exist when this module was written."""
-    cloud = cloud or __salt__["config.get"]("openstack:cloud", None) or os.environ.get("OS_CLOUD")
-    if not cloud:
-        raise SaltInvocationError("no cloud: pass cloud=NAME or set openstack:cloud in config/pillar")
-    key = (os.getpid(), cloud)
-    with _LOCK:
-        if key not in _CONNECTIONS:
-            cfg = __salt__["config.get"](f"openstack:clouds:{cloud}", None)
-            try:
-                if cfg:
-                    _CONNECTIONS[key] = openstack.connect(**cfg)
-                else:
-                    _CONNECTIONS[key] = openstack.connect(cloud=cloud)
-            except openstack.exceptions.SDKException as exc:
-                raise CommandExecutionError(f"cannot connect to cloud {cloud}: {exc}") from exc
-        return _CONNECTIONS[key]
+    """The process-wide openstacksdk connection for ``cloud`` (``_utils/stacksalt_openstack``)."""
+    config = __salt__["config.get"]("openstack", {}) or {}
+    try:
+        return __utils__["stacksalt_openstack.connect"](cloud=cloud, config=config)
+    except RuntimeError as exc:
+        raise CommandExecutionError(str(exc)) from exc
 
 
 def _ceph(conf=None, user=None, keyring=None, cluster=None):

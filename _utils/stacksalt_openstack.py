@@ -180,7 +180,11 @@ def connect(cloud=None, config=None, microversions=None):
             if inline is not None:
                 settings = dict(inline)
                 settings.update({k: v for k, v in api_versions.items() if k not in settings})
-                region = openstack.config.get_cloud_region(load_yaml_config=False, **settings)
+                # An inline definition is complete: OS_* variables of the process must not
+                # blend into it (an OS_AUTH_TYPE=none would drop its credentials).
+                region = openstack.config.get_cloud_region(
+                    load_yaml_config=False, load_envvars=False, **settings
+                )
             else:
                 region = openstack.config.OpenStackConfig().get_one(cloud=name, **api_versions)
         except Exception as exc:  # noqa: BLE001 - openstacksdk raises several config errors

@@ -200,10 +200,10 @@ def scenario_instances(tmp_path_factory):
 
 
 @pytest.mark.parametrize("clean", [False, True], ids=["cleaning-off", "cleaning-on"])
-def test_p1_enrol(scenario_instances, tmp_path_factory, clean):
+def test_p1_enrol(scenario_instances, tmp_path_factory, monkeypatch, clean):
     inst = scenario_instances(clean)
     loaders = harness.salt_loaders(tmp_path_factory.mktemp("bench-salt"), {"bench": inst.cloud()})
-    os.environ["OS_CLIENT_CONFIG_FILE"] = inst.clouds_yaml
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", inst.clouds_yaml)
     results = {
         "nodes": NODES,
         "raw_nodes": RAW_NODES,

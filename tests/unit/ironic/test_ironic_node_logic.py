@@ -126,3 +126,28 @@ def test_utils_mask_and_retry():
 
     with pytest.raises(Bad):
         utils.call(lambda: (_ for _ in ()).throw(Bad("no")), base_delay=0.001)
+
+
+def test_inline_cloud_ignores_process_os_variables(monkeypatch):
+    # A bench or an operator shell may export OS_* variables; an inline openstack:clouds entry
+    # is complete and must keep its own auth (regression: OS_AUTH_TYPE=none broke Glance auth).
+    monkeypatch.setenv("OS_AUTH_TYPE", "none")
+    monkeypatch.setenv("OS_CLOUD", "somewhere-else")
+    inline = {
+        "auth_type": "password",
+        "auth": {
+            "auth_url": "http://127.0.0.1:1/v3",
+            "username": "u",
+            "password": "p",
+            "project_name": "p",
+            "user_domain_name": "Default",
+            "project_domain_name": "Default",
+        },
+    }
+    utils.reset()
+    try:
+        conn = utils.connect(cloud="inline", config={"clouds": {"inline": inline}})
+        assert conn.config.config["auth_type"] == "password"
+        assert conn.config.config["auth"]["auth_url"] == "http://127.0.0.1:1/v3"
+    finally:
+        utils.reset()
