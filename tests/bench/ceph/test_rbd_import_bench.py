@@ -66,7 +66,7 @@ def source(tmp_path_factory):
 
 
 def test_import_ours_vs_raw_upload(loaders, ceph_cluster, cloud_config, source, tmp_path, benchmark):
-    conn = openstack.connect(**cloud_config["admin"])
+    conn = openstack.connect(load_yaml_config=False, load_envvars=False, **cloud_config["admin"])
     allocated = allocated_bytes(source)
     states = loaders.states
     # Both sides start authenticated (a minion reuses its connection; so does an operator's CLI

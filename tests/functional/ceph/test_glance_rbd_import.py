@@ -53,7 +53,7 @@ def source(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def conn(openstack_cloud, cloud_config):
-    return openstack.connect(**cloud_config["admin"])
+    return openstack.connect(load_yaml_config=False, load_envvars=False, **cloud_config["admin"])
 
 
 def rbd_ls(ceph_cluster, pool="images"):
