@@ -1,11 +1,16 @@
 {#- State top file: formulas by role. A minion's roles come from its pillar (`roles: [...]`),
     so adding a host or giving it a role is a pillar change, never a change here.
     Each role maps to the formula components it needs; every minion-managed host gets
-    `salt.minion` through the `salt-minion` role. #}
+    `salt.minion` through the `salt-minion` role. The ceph formula picks its components
+    (mon, mgr, osd, pools, keyrings, client) from the pillar each role file sets. #}
 {%- set role_states = {
     'salt-master': ['salt.master', 'salt.ssh'],
     'salt-minion': ['host', 'salt.minion'],
     'edge': ['host'],
+    'ceph-mon': ['ceph'],
+    'ceph-mgr': ['ceph'],
+    'ceph-osd': ['ceph'],
+    'compute': ['ceph'],
 } %}
 base:
 {%- for role, states in role_states | dictsort %}

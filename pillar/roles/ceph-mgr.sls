@@ -1,2 +1,7 @@
-# Pillar for hosts with the ceph-mgr role (filled in by the formula that serves it).
-{}
+# Manager hosts.
+include:
+  - site.ceph
+
+ceph:
+  mgr:
+    enabled: true

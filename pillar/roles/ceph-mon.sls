@@ -1,2 +1,34 @@
-# Pillar for hosts with the ceph-mon role (filled in by the formula that serves it).
-{}
+# Monitor hosts: the monitor, the site's pools and the cephx clients the site hands out.
+# The mon's own address is per host (hosts/<id>.sls); its keys are in secrets/<id>.sls.
+include:
+  - site.ceph
+
+ceph:
+  mon:
+    enabled: true
+  pools:
+    enabled: true
+    items:
+      images: {pg_num: 32, size: 3, application: rbd}
+      volumes: {pg_num: 32, size: 3, application: rbd}
+      vms: {pg_num: 32, size: 3, application: rbd}
+      backups: {pg_num: 16, size: 3, application: rbd}
+  keyrings:
+    enabled: true
+    # Least privilege: each client gets the rbd profile on its own pools only.
+    clients:
+      glance:
+        caps:
+          mon: profile rbd
+          osd: profile rbd pool=images
+          mgr: profile rbd pool=images
+      cinder:
+        caps:
+          mon: profile rbd
+          osd: profile rbd pool=volumes, profile rbd pool=vms, profile rbd-read-only pool=images
+          mgr: profile rbd pool=volumes, profile rbd pool=vms
+      nova:
+        caps:
+          mon: profile rbd
+          osd: profile rbd pool=vms, profile rbd-read-only pool=images
+          mgr: profile rbd pool=vms

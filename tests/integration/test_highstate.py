@@ -1,5 +1,8 @@
 """Highstate across real minions: targeting, convergence, idempotence, honest test=True."""
 
+import pathlib
+import stat
+
 import pytest
 
 from tests.support.states import changed, failed, summarize
@@ -25,7 +28,7 @@ def test_top_gives_each_minion_exactly_its_formulas(salt_cli):
     assert ret.returncode == 0, ret
     assert "base" in ret.data["master"], ret.data
     assert sorted(ret.data["master"]["base"]) == ["host", "salt.master", "salt.minion", "salt.ssh"]
-    assert sorted(ret.data["compute1"]["base"]) == ["host", "salt.minion"]
+    assert sorted(ret.data["compute1"]["base"]) == ["ceph", "host", "salt.minion"]
 
 
 def test_highstate_converges(first_run):
@@ -58,3 +61,14 @@ def test_services_really_run_under_the_harness_supervisor(first_run, salt_cli):
     assert ret.data is True
     ret = salt_cli.run("service.status", "salt-master", minion_tgt="compute1")
     assert ret.data is False, "compute1 has no salt-master role"
+
+
+def test_compute_host_gets_only_its_own_ceph_keyring(first_run, minions):
+    # compute1 is a Ceph client for the vms pool: client.nova's keyring, readable by its
+    # group only, and no other client's keyring (nor the admin key) on the host.
+    conf_dir = pathlib.Path(minions["compute1"].config["ceph"]["lookup"]["conf_dir"])
+    assert sorted(p.name for p in conf_dir.iterdir()) == ["ceph.client.nova.keyring", "ceph.conf"]
+    keyring = conf_dir / "ceph.client.nova.keyring"
+    assert stat.S_IMODE(keyring.stat().st_mode) == 0o640
+    assert keyring.read_text().startswith("[client.nova]\n")
+    assert "fsid = 9c4a1f0e-5b2d-4e8a-8f3b-6d1e2a7c9b40" in (conf_dir / "ceph.conf").read_text()

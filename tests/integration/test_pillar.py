@@ -32,6 +32,18 @@ def test_minion_cannot_read_another_minions_secrets(salt_cli):
     assert other.data == ""
 
 
+def test_compute_host_cannot_read_other_ceph_clients_keys(salt_cli):
+    # client.glance's key exists in the site (ceph1 creates it) but a compute host without
+    # the glance role never receives it: not in its pillar, not by name.
+    mon = salt_cli.run("pillar.get", "ceph:keys:clients", "unmask=True", minion_tgt="compute1")
+    assert mon.returncode == 0, mon
+    assert sorted(mon.data) == ["nova"], mon.data
+    glance = salt_cli.run("pillar.get", "ceph:keys:clients:glance", "unmask=True", minion_tgt="compute1")
+    assert glance.data == ""
+    admin = salt_cli.run("pillar.get", "ceph:keys:admin", "unmask=True", minion_tgt="compute1")
+    assert admin.data == ""
+
+
 def test_secrets_are_masked_in_default_output(salt_cli):
     ret = salt_cli.run("pillar.get", "openstack:clouds:demo:auth:password", minion_tgt="master")
     assert SECRET not in ret.stdout

@@ -58,4 +58,5 @@ def minion_overrides(repo_root, minion_id, state_dir):
         # The minions share this machine: give each its own copy of host-wide paths.
         "host": {"lookup": {"release_file": str(state_dir / "etc" / "stacksalt" / "release.yaml")}},
         "salt": {"lookup": {"bin_dir": os.path.dirname(sys.executable)}},
+        "ceph": {"lookup": {"conf_dir": str(state_dir / "etc" / "ceph")}},
     }

@@ -27,6 +27,7 @@ ceph-client-conf-dir-managed:
     - user: root
     - group: root
     - mode: '0755'
+    - makedirs: True
     - require:
       - pkg: ceph-client-pkgs-installed
 

@@ -68,7 +68,13 @@ def start(name, **kwargs):
     )
     with open(_pidfile(name), "w") as fh:
         fh.write(str(proc.pid))
-    return True
+    # Until the child has exec'd, its cmdline is still the minion's: wait for the stand-in
+    # (a loaded machine takes a while) so a status right after start tells the truth.
+    for _ in range(100):
+        if _pid(name):
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def stop(name, **kwargs):
