@@ -262,3 +262,50 @@ def test_volume_backed_and_quiesce_mode():
     assert mod.quiesce_mode({"hw_qemu_guest_agent": "no", "os_require_quiesce": "yes"}) is None
     assert mod.quiesce_mode({"hw_qemu_guest_agent": "yes"}) == "attempted"
     assert mod.quiesce_mode({"hw_qemu_guest_agent": "True", "os_require_quiesce": "yes"}) == "required"
+
+
+# ---- the policy state's own checks ---------------------------------------------------------
+
+_sspec = importlib.util.spec_from_file_location(
+    "instance_backup_state_ut", REPO / "_states/instance_backup.py"
+)
+state = importlib.util.module_from_spec(_sspec)
+_sspec.loader.exec_module(state)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "fragment"),
+    [
+        (None, "schedule: a mapping with one of cron"),
+        ({"splay": 10}, "schedule: one of cron, when"),
+        ({"cron": "0 2 * *"}, "schedule:cron: '0 2 * *' is not a valid cron expression"),
+        ({"cron": "0 2 * * *", "hours": 1}, "schedule: cron and when cannot be combined"),
+        ({"hours": 0}, "schedule:hours: must be a whole number >= 1"),
+        ({"every": "day"}, "schedule: unknown key(s) every"),
+    ],
+)
+def test_policy_schedule_errors_name_the_key(schedule, fragment):
+    errors = state._check_schedule(schedule)
+    assert any(e.startswith(fragment) for e in errors), errors
+
+
+def test_policy_schedule_accepts_salt_timings():
+    assert state._check_schedule({"cron": "0 2 * * *", "splay": 600}) == []
+    assert state._check_schedule({"when": "2:00am"}) == []
+    assert state._check_schedule({"hours": 24, "minutes": 30}) == []
+
+
+def test_policy_job_kwargs_carry_only_what_is_set():
+    kwargs = state._job_kwargs(
+        "nightly", None, ["backup"], None, "daily", None, {"daily": 7}, False, 900, "admin"
+    )
+    assert kwargs == {
+        "name": "nightly",
+        "backup_type": "daily",
+        "quiesce": False,
+        "wait_timeout": 900,
+        "tags": ["backup"],
+        "retention": {"daily": 7},
+        "cloud": "admin",
+    }
+    assert state.job_name("nightly") == "instance_backup-nightly"
