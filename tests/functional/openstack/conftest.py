@@ -1,0 +1,133 @@
+"""
+Session fixtures for the OpenStack compute tests: one real Keystone, Glance (file store),
+Placement, Neutron API, RabbitMQ and Nova (api, conductor, scheduler and two nova-compute hosts,
+``compute1`` and ``controller1``, with Nova's fake virt driver) started once per session by
+``lab/services/openstack/openstack-svc start DIR --compute`` and stopped at the session's end;
+Salt loaders over the repository's _modules/_states/_utils with that cloud in
+``openstack:clouds:admin``.
+
+Subdirectories (e.g. the backup tests) reuse ``openstack_compute``, ``compute_conn`` and
+``cloud_config`` and add their own fixtures.
+"""
+
+import pathlib
+import shlex
+import subprocess
+import time
+
+import pytest
+import yaml
+from saltfactories.utils.functional import Loaders
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+OPENSTACK_SVC = REPO / "lab" / "services" / "openstack" / "openstack-svc"
+
+
+def _read_env(path):
+    env = {}
+    for line in pathlib.Path(path).read_text().splitlines():
+        if line.startswith("export "):
+            key, _, value = line[len("export ") :].partition("=")
+            env[key] = shlex.split(value)[0] if value else ""
+    return env
+
+
+def _run(cmd, timeout):
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)  # noqa: S603
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def openstack_compute(tmp_path_factory):
+    """The session's OpenStack with Nova: dir, clouds_yaml, cloud, urls, compute_hosts, start_seconds."""
+    workdir = tmp_path_factory.mktemp("openstack-compute")
+    started = time.monotonic()
+    try:
+        # A failed start stops its own processes; stop also removes the directory.
+        _run([str(OPENSTACK_SVC), "start", str(workdir), "--compute"], 900)
+        env = _read_env(workdir / "env")
+        yield {
+            "dir": str(workdir),
+            "clouds_yaml": env["OS_CLIENT_CONFIG_FILE"],
+            "cloud": "admin",
+            "keystone_url": env["KEYSTONE_URL"],
+            "glance_url": env["GLANCE_URL"],
+            "nova_url": env["NOVA_URL"],
+            "neutron_url": env["NEUTRON_URL"],
+            "compute_hosts": env["NOVA_COMPUTE_HOSTS"].split(),
+            "start_seconds": round(time.monotonic() - started, 1),
+        }
+    finally:
+        _run([str(OPENSTACK_SVC), "stop", str(workdir)], 120)
+
+
+@pytest.fixture(scope="session")
+def cloud_config(openstack_compute):
+    """`openstack:clouds:admin` as a site would put it in pillar/config."""
+    with open(openstack_compute["clouds_yaml"]) as fh:
+        clouds = yaml.safe_load(fh)["clouds"]
+    return {"admin": clouds["admin"]}
+
+
+@pytest.fixture(scope="session")
+def compute_conn(cloud_config):
+    """An openstacksdk connection of the tests' own (setup and independent checks)."""
+    import openstack.config
+    import openstack.connection
+
+    region = openstack.config.get_cloud_region(
+        load_yaml_config=False, load_envvars=False, compute_api_version="2.88", **cloud_config["admin"]
+    )
+    conn = openstack.connection.Connection(config=region)
+    yield conn
+    conn.close()
+
+
+def minion_opts(tmp_path, extra=None):
+    """Minion opts for salt's loaders with the repository's _modules, _states and _utils."""
+    import salt.config
+
+    root = tmp_path / "salt"
+    opts = salt.config.minion_config(None)
+    opts.update(
+        {
+            "id": "functional-openstack",
+            "root_dir": str(root),
+            "cachedir": str(root / "cache"),
+            # Never the host's /var/cache/salt/minion/extmods: stale synced copies would shadow ours.
+            "extension_modules": str(root / "cache" / "extmods"),
+            "pki_dir": str(root / "pki"),
+            "sock_dir": str(root / "sock"),
+            "file_client": "local",
+            "file_roots": {"base": [str(REPO / "salt")]},  # not the repo root: it holds .venv/.tmp
+            "pillar_roots": {"base": []},
+            "module_dirs": [str(REPO / "_modules")],
+            "states_dirs": [str(REPO / "_states")],
+            "utils_dirs": [str(REPO / "_utils")],
+            "grains_cache": False,
+        }
+    )
+    for path in ("cachedir", "pki_dir", "sock_dir"):
+        pathlib.Path(opts[path]).mkdir(parents=True, exist_ok=True)
+    opts.update(extra or {})
+    return opts
+
+
+@pytest.fixture(scope="module")
+def loaders(tmp_path_factory, cloud_config):
+    opts = minion_opts(
+        tmp_path_factory.mktemp("loaders"), {"openstack": {"cloud": "admin", "clouds": cloud_config}}
+    )
+    return Loaders(opts)
+
+
+@pytest.fixture
+def modules(loaders):
+    return loaders.modules
+
+
+@pytest.fixture
+def states(loaders):
+    return loaders.states
