@@ -37,6 +37,10 @@ The public API is small on purpose; everything else is private:
 ``http_status(exc)``
     The HTTP status of an openstacksdk/keystoneauth exception, or ``None``.
 
+``request(proxy, method, url, microversion=None, retry=True, **kwargs)``
+    One REST call through a service proxy (``conn.compute``...) with an explicit microversion;
+    an HTTP error raises the openstacksdk exception; 409/503 are retried through ``call``.
+
 ``error_message(exc)``
     A one-line, secret-free message an operator can act on.
 """
@@ -151,6 +155,17 @@ def call(func, *args, retry_statuses=(409, 503), attempts=10, base_delay=0.2, ma
             delay = min(max_delay, base_delay * 2 ** (attempt - 1))
             time.sleep(random.uniform(delay / 2, delay))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def request(proxy, method, url, microversion=None, retry=True, **kwargs):
+    """One REST call through ``proxy`` at ``microversion``; HTTP errors raise (see the module doc)."""
+
+    def once():
+        resp = proxy.request(url, method, microversion=microversion, raise_exc=False, **kwargs)
+        openstack.exceptions.raise_from_response(resp)
+        return resp
+
+    return call(once) if retry else once()
 
 
 def _cloud_settings(cloud, config):

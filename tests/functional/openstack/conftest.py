@@ -10,6 +10,7 @@ Subdirectories (e.g. the backup tests) reuse ``openstack_compute``, ``compute_co
 ``cloud_config`` and add their own fixtures.
 """
 
+import os
 import pathlib
 import shlex
 import subprocess
@@ -39,26 +40,40 @@ def _run(cmd, timeout):
     return proc
 
 
+def _described(workdir, started):
+    env = _read_env(workdir / "env")
+    return {
+        "dir": str(workdir),
+        "clouds_yaml": env["OS_CLIENT_CONFIG_FILE"],
+        "cloud": "admin",
+        "keystone_url": env["KEYSTONE_URL"],
+        "glance_url": env["GLANCE_URL"],
+        "nova_url": env["NOVA_URL"],
+        "neutron_url": env["NEUTRON_URL"],
+        "compute_hosts": env["NOVA_COMPUTE_HOSTS"].split(),
+        "start_seconds": round(time.monotonic() - started, 1),
+    }
+
+
 @pytest.fixture(scope="session")
 def openstack_compute(tmp_path_factory):
-    """The session's OpenStack with Nova: dir, clouds_yaml, cloud, urls, compute_hosts, start_seconds."""
-    workdir = tmp_path_factory.mktemp("openstack-compute")
+    """
+    The session's OpenStack with Nova: dir, clouds_yaml, cloud, urls, compute_hosts, start_seconds.
+
+    STACKSALT_OPENSTACK_COMPUTE_DIR=DIR reuses services already started with
+    ``openstack-svc start DIR --compute`` (while working on tests; they are left running).
+    """
     started = time.monotonic()
+    reuse = os.environ.get("STACKSALT_OPENSTACK_COMPUTE_DIR")
+    if reuse:
+        _run([str(OPENSTACK_SVC), "status", reuse], 60)
+        yield _described(pathlib.Path(reuse), started)
+        return
+    workdir = tmp_path_factory.mktemp("openstack-compute")
     try:
         # A failed start stops its own processes; stop also removes the directory.
         _run([str(OPENSTACK_SVC), "start", str(workdir), "--compute"], 900)
-        env = _read_env(workdir / "env")
-        yield {
-            "dir": str(workdir),
-            "clouds_yaml": env["OS_CLIENT_CONFIG_FILE"],
-            "cloud": "admin",
-            "keystone_url": env["KEYSTONE_URL"],
-            "glance_url": env["GLANCE_URL"],
-            "nova_url": env["NOVA_URL"],
-            "neutron_url": env["NEUTRON_URL"],
-            "compute_hosts": env["NOVA_COMPUTE_HOSTS"].split(),
-            "start_seconds": round(time.monotonic() - started, 1),
-        }
+        yield _described(workdir, started)
     finally:
         _run([str(OPENSTACK_SVC), "stop", str(workdir)], 120)
 
