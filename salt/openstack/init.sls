@@ -1,0 +1,7 @@
+{#- Cloud objects from pillar: flavors, host aggregates, properties of existing images. Runs on
+    the host that talks to the OpenStack APIs (role cloud-admin), not on the cloud's hosts. #}
+include:
+  - .validate
+  - .flavors
+  - .aggregates
+  - .images

@@ -1,0 +1,108 @@
+"""
+The openstack formula (salt/openstack) applied with its own pillar.example against the session's
+real Nova and Glance: test=True first reports exactly what the real run then changes, the second
+run changes nothing, a bad pillar stops the run before any API call, clean undoes it.
+"""
+
+import copy
+import pathlib
+
+import pytest
+import yaml
+
+EXAMPLE = yaml.safe_load(
+    (pathlib.Path(__file__).resolve().parents[3] / "salt/openstack/pillar.example").read_text()
+)
+
+
+@pytest.fixture
+def pillar():
+    data = copy.deepcopy(EXAMPLE)
+    data["openstack"]["cloud"] = "admin"  # the session's cloud (pillar.example names the site's)
+    return data
+
+
+@pytest.fixture
+def windows_image(compute_conn):
+    image = compute_conn.image.create_image(
+        name="windows-server-2022", data=b"\0" * 1024, disk_format="raw", container_format="bare", wait=True
+    )
+    yield image
+    compute_conn.image.delete_image(image, ignore_missing=True)
+
+
+def _by_id(ret):
+    raw = getattr(ret, "raw", ret)  # salt-factories wraps state.sls's return
+    assert isinstance(raw, dict), raw
+    return {state["__id__"]: state for state in raw.values()}
+
+
+def _changed(states):
+    return {sid: s["changes"] for sid, s in states.items() if s["changes"]}
+
+
+def test_formula_applies_the_operator_setup(modules, compute_conn, pillar, windows_image):
+    planned = _by_id(modules.state.sls("openstack", pillar=pillar, test=True))
+    assert all(s["result"] in (None, True) for s in planned.values()), planned
+    assert {f.name for f in compute_conn.compute.flavors(is_public=None)}.isdisjoint(
+        {"baremetal", "m1.small"}
+    )
+
+    applied = _by_id(modules.state.sls("openstack", pillar=pillar))
+    failed = {sid: s["comment"] for sid, s in applied.items() if s["result"] is not True}
+    assert not failed, failed
+    assert _changed(applied) == _changed(planned)
+    assert set(_changed(applied)) == {
+        "openstack-flavor-baremetal-present",
+        "openstack-flavor-m1.small-present",
+        "openstack-flavor-h1.32xlarge-numa-present",
+        "openstack-aggregate-baremetal-hosts-present",
+        "openstack-aggregate-virtual-hosts-present",
+        "openstack-image-windows-server-2022-properties",
+    }
+
+    aggregates = {a.name: a for a in compute_conn.compute.aggregates()}
+    assert aggregates["virtual-hosts"].hosts == ["compute1"]
+    assert aggregates["baremetal-hosts"].hosts == ["controller1"]
+    assert aggregates["baremetal-hosts"].metadata == {"baremetal": "true"}
+    cern = next(f for f in compute_conn.compute.flavors(is_public=None) if f.name == "h1.32xlarge-numa")
+    specs = compute_conn.compute.fetch_flavor_extra_specs(cern).extra_specs
+    assert specs["hw:numa_nodes"] == "2" and specs["hw:mem_page_size"] == "2MB"
+    props = compute_conn.image.get(f"/images/{windows_image.id}").json()
+    assert props["os_type"] == props["os_distro"] == "windows"
+
+    again = _by_id(modules.state.sls("openstack", pillar=pillar))
+    assert all(s["result"] is True for s in again.values()), again
+    assert _changed(again) == {}
+
+    cleaned = _by_id(modules.state.sls("openstack.clean", pillar=pillar))
+    assert all(s["result"] is True for s in cleaned.values()), cleaned
+    names = {f.name for f in compute_conn.compute.flavors(is_public=None)}
+    assert names.isdisjoint({"baremetal", "m1.small", "h1.32xlarge-numa"})
+    assert {a.name for a in compute_conn.compute.aggregates()}.isdisjoint(
+        {"baremetal-hosts", "virtual-hosts"}
+    )
+    assert "os_type" not in compute_conn.image.get(f"/images/{windows_image.id}").json()
+
+
+def test_bad_pillar_stops_the_run_before_any_change(modules, compute_conn, pillar):
+    pillar["openstack"]["flavors"]["m1.small"]["ram"] = "2G"
+    ret = _by_id(modules.state.sls("openstack", pillar=pillar))
+    validated = ret["openstack-pillar-schema-validated"]
+    assert validated["result"] is False
+    assert "openstack:flavors:m1.small:ram" in validated["comment"]
+    assert all(s["result"] is False for s in ret.values())
+    assert "m1.small" not in {f.name for f in compute_conn.compute.flavors(is_public=None)}
+
+
+def test_extra_spec_typo_in_pillar_names_the_key(modules, compute_conn, pillar):
+    del pillar["openstack"]["aggregates"], pillar["openstack"]["images"]
+    pillar["openstack"]["flavors"] = {
+        "typo": {"vcpus": 2, "ram": 2048, "extra_specs": {"hw:mem_pagesize": "2MB"}}
+    }
+    ret = _by_id(modules.state.sls("openstack", pillar=pillar))
+    flavor = ret["openstack-flavor-typo-present"]
+    assert flavor["result"] is False
+    assert "openstack:flavors:typo:extra_specs:hw:mem_pagesize" in flavor["comment"]
+    assert "did you mean 'hw:mem_page_size'?" in flavor["comment"]
+    assert "typo" not in {f.name for f in compute_conn.compute.flavors(is_public=None)}
