@@ -8,6 +8,13 @@ salt:
       # minion id -> fingerprint its key must have (`salt-call --local key.finger` on the host).
       # The lab records these when it seeds the keys (lab/lab); these are placeholders.
       allowed: {}
+  minion:
+    # The master's own config files, healed by salt.master.config (which never restarts
+    # the master by itself: restoring the file on disk is enough until its next restart).
+    heal:
+      files:
+        /etc/salt/master.d/10-stacksalt.conf: {sls: salt.master.config}
+        /etc/salt/master.d/20-reactor.conf: {sls: salt.master.config}
   ssh:
     roster:
       edge1:

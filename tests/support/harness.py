@@ -57,6 +57,9 @@ def minion_overrides(repo_root, minion_id, state_dir):
         "stacksalt_test_service_dir": str(state_dir / "services"),
         # The minions share this machine: give each its own copy of host-wide paths.
         "host": {"lookup": {"release_file": str(state_dir / "etc" / "stacksalt" / "release.yaml")}},
-        "salt": {"lookup": {"bin_dir": os.path.dirname(sys.executable)}},
+        # units (salt.minion.canary) go to the "host's" own directory, never this machine's
+        "salt": {
+            "lookup": {"bin_dir": os.path.dirname(sys.executable), "unit_dir": str(state_dir / "systemd")}
+        },
         "ceph": {"lookup": {"conf_dir": str(state_dir / "etc" / "ceph")}},
     }

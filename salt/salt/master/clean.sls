@@ -15,6 +15,12 @@ salt-master-config-{{ conf }}-absent:
     - require:
       - service: salt-master-service-dead
 {%- endfor %}
+
+salt-master-keys-allowed-file-absent:
+  file.absent:
+    - name: {{ settings.master['keys'].allowed_file }}
+    - require:
+      - service: salt-master-service-dead
 {%- if settings.install.method == 'pip' %}
 
 salt-master-unit-absent:

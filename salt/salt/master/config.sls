@@ -49,6 +49,16 @@ salt-master-config-stacksalt-managed:
     - require:
       - file: salt-master-config-dir-managed
 
+{#- stacksalt's reactions first (self-healing, key policy), then the site's own entries. #}
+{%- set reactor = [] %}
+{%- if master.heal.enabled %}
+{%-   do reactor.append({'salt/beacon/*/stacksalt_heal_services/*': ['salt://reactor/heal.sls']}) %}
+{%-   do reactor.append({'salt/beacon/*/stacksalt_heal_files/*': ['salt://reactor/heal.sls']}) %}
+{%- endif %}
+{%- if master['keys'].reactor %}
+{%-   do reactor.append({'salt/auth': ['salt://reactor/keys.sls']}) %}
+{%- endif %}
+
 salt-master-config-reactor-managed:
   file.serialize:
     - name: {{ conf_d }}/20-reactor.conf
@@ -57,7 +67,17 @@ salt-master-config-reactor-managed:
     - group: {{ settings.group }}
     - mode: '0640'
     - dataset:
-        reactor: {{ master.reactor | json }}
+        reactor: {{ (reactor + master.reactor) | json }}
+        runner_dirs: {{ master.runner_dirs | json }}
+        stacksalt_heal:
+          enabled: {{ master.heal.enabled | json }}
+          max_heals: {{ master.heal.max_heals }}
+          window: {{ master.heal.window }}
+          hold: {{ master.heal.hold }}
+          timeout: {{ master.heal.timeout }}
+        stacksalt_keys:
+          allowed_file: {{ master['keys'].allowed_file | json }}
+          alert_every: {{ master['keys'].alert_every }}
     - require:
       - file: salt-master-config-dir-managed
 

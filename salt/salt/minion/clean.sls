@@ -2,6 +2,17 @@
 {%- from tplroot ~ '/map.jinja' import settings with context %}
 {%- set minion = settings.minion %}
 
+salt-minion-canary-service-dead:
+  service.dead:
+    - name: stacksalt-canary
+    - enable: False
+
+salt-minion-canary-unit-absent:
+  file.absent:
+    - name: {{ settings.unit_dir }}/stacksalt-canary.service
+    - require:
+      - service: salt-minion-canary-service-dead
+
 {%- for conf in ['10-stacksalt', '20-beacons', '90-extra'] %}
 
 salt-minion-config-{{ conf }}-absent:

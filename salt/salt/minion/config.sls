@@ -29,6 +29,42 @@ salt-minion-config-stacksalt-managed:
     - require:
       - file: salt-minion-config-dir-managed
 
+{#- The heal beacons, from salt:minion:heal. Services: an event every `interval` seconds
+    while one is not running (level-triggered, so a heal lost to a master restart is retried).
+    Files: inotify on their directories (editors and file.managed replace files by rename);
+    the master's runner ignores paths the pillar does not declare. Both pause while a state
+    runs, so a heal's own writes and restarts never trigger another heal. #}
+{%- set heal = minion.heal %}
+{%- set beacons = {} %}
+{%- do beacons.update(minion.beacons) %}
+{%- if heal.services %}
+{%-   set watched = {} %}
+{%-   for service in heal.services %}
+{%-     set check = {'is_running_state': False} %}
+{%-     do watched.update({service: check}) %}
+{%-   endfor %}
+{%-   do beacons.update({'stacksalt_heal_services': [
+        {'beacon_module': 'service'},
+        {'services': watched},
+        {'interval': heal.interval},
+        {'disable_during_state_run': True},
+      ]}) %}
+{%- endif %}
+{%- if heal.files %}
+{%-   set dirs = {} %}
+{%-   set watch = {'mask': ['close_write', 'moved_to', 'delete', 'attrib']} %}
+{%-   for path in heal.files %}
+{%-     do dirs.update({salt['file.dirname'](path): watch}) %}
+{%-   endfor %}
+{%-   do beacons.update({'stacksalt_heal_files': [
+        {'beacon_module': 'inotify'},
+        {'files': dirs},
+        {'coalesce': True},
+        {'interval': 1},
+        {'disable_during_state_run': True},
+      ]}) %}
+{%- endif %}
+
 salt-minion-config-beacons-managed:
   file.serialize:
     - name: {{ conf_d }}/20-beacons.conf
@@ -37,7 +73,7 @@ salt-minion-config-beacons-managed:
     - group: {{ settings.group }}
     - mode: '0640'
     - dataset:
-        beacons: {{ minion.beacons | json }}
+        beacons: {{ beacons | json }}
     - require:
       - file: salt-minion-config-dir-managed
 

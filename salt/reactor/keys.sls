@@ -1,0 +1,11 @@
+{#- The key policy on salt/auth: a pending key (act "pend") is accepted only when its id is
+    on the allow-list and its fingerprint matches the recorded one; everything else stays
+    pending and raises salt/stacksalt/keys/alert. A denied key raises an alert too.
+    Accepted and rejected keys need nothing. #}
+{%- if data.get('act') in ('pend', 'denied') %}
+stacksalt-keys-policy:
+  runner.stacksalt_keys.react:
+    - args:
+        - minion: {{ data.get('id') | json }}
+        - act: {{ data.get('act') | json }}
+{%- endif %}

@@ -1,0 +1,131 @@
+"""Pure logic of the heal and key runners: event parsing, owner lookup, the flap guard, the policy."""
+
+import importlib.util
+import pathlib
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, REPO / "_runners" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+heal = _load("stacksalt_heal")
+keys = _load("stacksalt_keys")
+SETTINGS = {"max_heals": 2, "window": 100, "hold": 50, "timeout": 30}
+FINGER = ":".join(["ab"] * 32)
+
+
+def test_service_down_event_is_parsed():
+    tag = "salt/beacon/ironic1/stacksalt_heal_services/ironic-conductor"
+    data = {"service_name": "ironic-conductor", "ironic-conductor": {"running": False}, "id": "ironic1"}
+    assert heal.parse_event(tag, data) == ("ironic1", "service", "ironic-conductor")
+
+
+@pytest.mark.parametrize(
+    "tag, data",
+    [
+        ("salt/beacon/ironic1/stacksalt_heal_services/x", {"service_name": "x", "x": {"running": True}}),
+        ("salt/beacon/ironic1/service/x", {"service_name": "x", "x": {"running": False}}),
+        ("salt/beacon/*/stacksalt_heal_services/x", {"service_name": "x", "x": {"running": False}}),
+        ("salt/beacon/ironic1/stacksalt_heal_files//etc", {"path": "relative/path"}),
+        ("salt/job/1/ret/ironic1", {}),
+    ],
+)
+def test_events_reporting_nothing_broken_are_ignored(tag, data):
+    assert heal.parse_event(tag, data) is None
+
+
+def test_file_event_names_the_changed_file():
+    tag = "salt/beacon/master/stacksalt_heal_files//etc/salt/master.d"
+    data = {"path": "/etc/salt/master.d/10-stacksalt.conf", "change": "IN_MODIFY"}
+    assert heal.parse_event(tag, data) == ("master", "file", "/etc/salt/master.d/10-stacksalt.conf")
+
+
+def test_owner_comes_only_from_the_declared_pillar():
+    pillar = {
+        "services": {"ironic-conductor": {"sls": "ironic.service"}},
+        "files": {"/etc/a": {"sls": "a.config"}},
+    }
+    assert heal.owner(pillar, "service", "ironic-conductor") == "ironic.service"
+    assert heal.owner(pillar, "file", "/etc/a") == "a.config"
+    assert heal.owner(pillar, "service", "sshd") is None
+    assert heal.owner(pillar, "file", "/etc/a.swp") is None
+    assert heal.owner({}, "service", "ironic-conductor") is None
+
+
+def test_flap_guard_heals_until_the_limit_then_gives_up_once_and_holds():
+    entry = {}
+    for now in (0, 10):
+        verdict, entry = heal.decide(entry, now, SETTINGS)
+        assert verdict == "heal"
+        entry = heal.finish(entry, now + 1, counted=True)
+    verdict, entry = heal.decide(entry, 20, SETTINGS)
+    assert verdict == "give_up" and entry["gave_up"] == 20
+    assert heal.decide(entry, 30, SETTINGS)[0] == "held"
+    # after the hold, healing starts over with an empty history
+    verdict, entry = heal.decide(entry, 71, SETTINGS)
+    assert verdict == "heal" and entry["heals"] == []
+
+
+def test_heals_outside_the_window_do_not_count():
+    entry = {"heals": [0, 10]}
+    verdict, entry = heal.decide(entry, 105, SETTINGS)
+    assert verdict == "heal" and entry["heals"] == [10]
+
+
+def test_a_running_heal_makes_further_breaks_busy_until_its_timeout():
+    verdict, entry = heal.decide({}, 0, SETTINGS)
+    assert verdict == "heal"
+    assert heal.decide(entry, 5, SETTINGS)[0] == "busy"
+    assert heal.decide(entry, 31, SETTINGS)[0] == "heal", "a heal that never finished does not block forever"
+
+
+def test_no_op_heals_do_not_count_towards_the_limit():
+    _, entry = heal.decide({}, 0, SETTINGS)
+    entry = heal.finish(entry, 1, counted=False)
+    assert entry == {"heals": [], "in_flight": None, "gave_up": None}
+
+
+def test_summary_lists_state_ids_without_values():
+    states = {
+        "file_|-a_|-/etc/a_|-managed": {
+            "__id__": "a-managed",
+            "result": True,
+            "changes": {"diff": "password=x"},
+        },
+        "service_|-b_|-b_|-running": {
+            "__id__": "b-running",
+            "result": False,
+            "changes": {},
+            "comment": "boom",
+        },
+        "pkg_|-c_|-c_|-installed": {"__id__": "c", "result": True, "changes": {}},
+    }
+    assert heal.summarize(states) == (["a-managed"], ["b-running"])
+    assert "password" not in repr(heal.summarize(states))
+
+
+def test_summary_of_a_rendering_error_is_a_failure():
+    changed, failed = heal.summarize(["Rendering SLS 'base:x' failed"])
+    assert changed == [] and failed and "Rendering SLS" in failed[0]
+
+
+@pytest.mark.parametrize(
+    "minion_id, fingerprint, allowed, verdict, reason",
+    [
+        ("ironic1", FINGER, {"ironic1": FINGER}, "accept", "id allowed"),
+        ("ironic1", FINGER, {"ironic1": ":".join(["cd"] * 32)}, "pending", "fingerprint differs"),
+        ("stranger", FINGER, {"ironic1": FINGER}, "pending", "not on the allow-list"),
+        ("web*", FINGER, {"web*": FINGER}, "pending", "not a plain minion id"),
+        ("ironic1", FINGER, {"ironic1": "AB:CD"}, "pending", "not a salt-key sha256"),
+    ],
+)
+def test_key_policy(minion_id, fingerprint, allowed, verdict, reason):
+    got, why = keys.decide(minion_id, fingerprint, allowed)
+    assert got == verdict and reason in why
