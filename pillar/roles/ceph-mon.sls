@@ -32,3 +32,10 @@ ceph:
           mon: profile rbd
           osd: profile rbd pool=vms, profile rbd-read-only pool=images
           mgr: profile rbd pool=vms
+
+# Self-healing: the monitor daemon (its id is the short host name, as ceph.mon names it).
+salt:
+  minion:
+    heal:
+      services:
+        ceph-mon@{{ grains.host }}: {sls: ceph.mon}
