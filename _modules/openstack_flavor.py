@@ -71,7 +71,9 @@ _CPU_SET = re.compile(r"^\^?[0-9]+(-[0-9]+)?(,\^?[0-9]+(-[0-9]+)?)*$")
 _PAGE_SIZE = re.compile(r"^(small|large|any|[0-9]+([KMGT]i?B?|[kmgt]i?b?)?)$")
 _RESOURCE_CLASS = re.compile(r"^(CUSTOM_[A-Z0-9_]+|[A-Z][A-Z0-9_]*)$")
 _TRAIT = _RESOURCE_CLASS
-_GROUP = r"([a-zA-Z0-9_-]{1,64})?"
+# Granular request groups: resources1:, trait_GPU: ... (a bare letter suffix, as in the
+# frequent typo "traits:", is refused although Placement would take it as a group name).
+_GROUP = r"([0-9]{1,64}|[_-][a-zA-Z0-9_-]{1,63})?"
 
 _BOOL = ("true", "false", "yes", "no", "1", "0", "on", "off")
 
@@ -301,10 +303,10 @@ def _check_consistency(specs, vcpus, ram):
                     )
         cpus_keys = per_node.get("cpus", {})
         if cpus_keys and isinstance(vcpus, int) and not errors:
-            placed = set()
+            placed = []
             for key in cpus_keys.values():
-                placed |= _cpus_in(_as_text(specs[key]))
-            if placed != set(range(vcpus)):
+                placed.extend(_cpus_in(_as_text(specs[key])))
+            if sorted(placed) != list(range(vcpus)):
                 errors.append(f"hw:numa_cpus.N: together they must cover CPUs 0 to {vcpus - 1} exactly once")
         mem_keys = per_node.get("mem", {})
         if mem_keys and isinstance(ram, int) and not errors:
