@@ -290,3 +290,11 @@ def test_pillar_example_extra_specs_and_properties_pass_the_states_checks():
     for name, spec in example["images"].items():
         assert image.validate(spec["properties"], where=name) == []
         assert image.warnings(spec["properties"]) == []
+
+
+def test_demo_site_pillar_is_valid():
+    # pillar/roles/cloud-admin.sls is plain YAML (no Jinja): the master's cloud objects.
+    data = yaml.safe_load((REPO / "pillar/roles/cloud-admin.sls").read_text())["openstack"]
+    assert schema_lib.validate(data, SCHEMA, root="openstack") == []
+    for name, spec in data["flavors"].items():
+        assert flavor.validate(dict(spec, name=name), where=name) == []
