@@ -187,11 +187,11 @@ def test_master_restart_minions_reconnect_and_healing_works(healing, lab_up, tim
 class ExtraMinion:
     """A second salt-minion process on a lab host, with its own id and a fresh key."""
 
-    def __init__(self, hosts, host, minion_id):
+    def __init__(self, hosts, host, minion_id, master_ip):
         self.hosts, self.host, self.id = hosts, host, minion_id
         self.dir = f"/tmp/{minion_id}"
         conf = (
-            f"id: {minion_id}\\nmaster: {hosts_ip(hosts)}\\npki_dir: {self.dir}/pki\\ncachedir: {self.dir}/cache\\n"
+            f"id: {minion_id}\\nmaster: {master_ip}\\npki_dir: {self.dir}/pki\\ncachedir: {self.dir}/cache\\n"
             f"sock_dir: {self.dir}/sock\\npidfile: {self.dir}/minion.pid\\nlog_file: {self.dir}/minion.log\\n"
             "acceptance_wait_time: 1\\nacceptance_wait_time_max: 1\\n"
         )
@@ -205,10 +205,6 @@ class ExtraMinion:
         self.hosts["master"].run(f"salt-key -y -d {self.id}")
 
 
-def hosts_ip(hosts):
-    return hosts["master"].run("hostname -I").stdout.split()[0]
-
-
 def set_allowed(hosts, extra):
     """Add entries to the lab's allow-list (pillar) and let salt.master.keys write it out."""
     path = LABDIR / "keys" / "allowed.yaml"
@@ -220,7 +216,7 @@ def set_allowed(hosts, extra):
     return text
 
 
-def test_unknown_and_mismatched_keys_stay_pending_with_alerts(healing, timings):
+def test_unknown_and_mismatched_keys_stay_pending_with_alerts(healing, lab_up, timings):
     hosts = healing
     allowed_path = LABDIR / "keys" / "allowed.yaml"
     original = allowed_path.read_text()
@@ -230,7 +226,8 @@ def test_unknown_and_mismatched_keys_stay_pending_with_alerts(healing, timings):
     start = time.monotonic()
     extra = []
     try:
-        extra = [ExtraMinion(hosts, "compute1", "newhost9"), ExtraMinion(hosts, "compute1", "stranger9")]
+        master_ip = lab_up["master"]["ip"]
+        extra = [ExtraMinion(hosts, "compute1", name, master_ip) for name in ("newhost9", "stranger9")]
         alerts = {data["id"]: data for _, data in watch.wait()}
         timings["key policy: alerts for 2 bad keys"] = time.monotonic() - start
         assert set(alerts) == {"newhost9", "stranger9"}, alerts
