@@ -202,6 +202,13 @@ def react(tag, data):
     minion, kind, name = parsed
     if not settings["enabled"]:
         return {"verdict": "ignored", "reason": "healing is disabled (stacksalt_heal:enabled)"}
+    key = _key(minion, kind, name)
+    # a thing given up on (or being healed) keeps reporting every interval: answer from the
+    # ledger without compiling the minion's pillar each time
+    with _Ledger() as ledger:
+        early, _ = decide(ledger.data.get(key, {}), time.time(), settings)
+    if early in ("busy", "held"):
+        return {"verdict": early, "minion": minion, "kind": kind, "name": name}
     component = owner(_heal_pillar(minion), kind, name)
     if component is None:
         log.debug("stacksalt_heal: %s %s on %s is not declared in its pillar: ignored", kind, name, minion)
@@ -209,7 +216,6 @@ def react(tag, data):
             "verdict": "ignored",
             "reason": f"{kind} {name} is not declared in salt:minion:heal of {minion}",
         }
-    key = _key(minion, kind, name)
     with _Ledger() as ledger:
         verdict, entry = decide(ledger.data.get(key, {}), time.time(), settings)
         ledger.data[key] = entry
