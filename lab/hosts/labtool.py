@@ -46,10 +46,10 @@ def compile_pillar(repo, minion_id, opts, functions):
 
     host_opts = copy.deepcopy(opts)
     host_opts["id"] = minion_id
-    host_opts["grains"] = {"id": minion_id}
-    data = salt.pillar.Pillar(
-        host_opts, {"id": minion_id}, minion_id, "base", functions=functions
-    ).compile_pillar()
+    # The grains pillar files may use: a lab host's hostname is its minion id.
+    grains = {"id": minion_id, "host": minion_id.split(".")[0], "fqdn": minion_id}
+    host_opts["grains"] = grains
+    data = salt.pillar.Pillar(host_opts, grains, minion_id, "base", functions=functions).compile_pillar()
     if data.get("_errors"):
         raise SystemExit(f"labtool: pillar for {minion_id} does not compile: {data['_errors']}")
     return data

@@ -95,7 +95,7 @@ def test_keys_reach_only_the_hosts_whose_roles_need_them(hosts, status):
 
 def test_compute_host_uses_its_cephx_identity_within_its_caps(hosts, status):
     compute1 = hosts["compute1"]
-    rbd = "rbd --id nova --connect-timeout 20"
+    rbd = "timeout 60 rbd --id nova"
     # read-write on vms
     assert compute1.run(f"{rbd} create --size 8 vms/lab-probe").rc == 0
     try:
