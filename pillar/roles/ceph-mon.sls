@@ -33,9 +33,10 @@ ceph:
           osd: profile rbd pool=vms, profile rbd-read-only pool=images
           mgr: profile rbd pool=vms
 
-# Self-healing: the monitor daemon (its id is the short host name, as ceph.mon names it).
+# Self-healing: the monitor daemon (its id is the short host name, as ceph.mon names it;
+# labtool renders pillar without grains: the minion id then).
 salt:
   minion:
     heal:
       services:
-        ceph-mon@{{ grains.host }}: {sls: ceph.mon}
+        ceph-mon@{{ grains.get('host', opts.id) }}: {sls: ceph.mon}
