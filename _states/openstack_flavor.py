@@ -88,12 +88,17 @@ def present(
             spec[key] = value
     if flavor_id is not None:
         spec["id"] = flavor_id
-    errors = __salt__["openstack_flavor.validate"](spec, where=pillar_key or f"openstack_flavor:{name}")
+    where = pillar_key or f"openstack_flavor:{name}"
+    errors = __salt__["openstack_flavor.validate"](spec, where=where)
     if errors:
         ret["comment"] = "Invalid flavor data, nothing was changed:\n" + "\n".join(f"  - {e}" for e in errors)
         return ret
     try:
         project_ids = __salt__["openstack_flavor.resolve_projects"](projects or [], cloud=cloud)
+    except Exception as exc:  # noqa: BLE001 - reported to the operator as the state's result
+        ret["comment"] = f"{where}:projects: {exc}; nothing was changed"
+        return ret
+    try:
         live = __salt__["openstack_flavor.get"](name, cloud=cloud)
     except Exception as exc:  # noqa: BLE001 - reported to the operator as the state's result
         ret["comment"] = f"Could not read flavor '{name}': {exc}"

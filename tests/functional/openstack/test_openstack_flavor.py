@@ -186,7 +186,21 @@ def test_private_flavor_project_access(states, compute_conn):
     assert emptied.changes == {"projects": {"removed": [admin_id]}}
     assert compute_conn.compute.get_flavor_access(live) == []
     unknown = states.openstack_flavor.present(name=name, vcpus=1, ram=512, is_public=False, projects=["nope"])
-    assert unknown.result is False and "projects not found in Keystone: nope" in unknown.comment
+    assert unknown.result is False
+    assert "openstack_flavor:func-private:projects: projects not found in Keystone: nope" in unknown.comment
+
+
+def test_description_changes_in_place(states, compute_conn):
+    name = "func-described"
+    assert states.openstack_flavor.present(name=name, vcpus=1, ram=256, description="old text").result
+    before = _live(compute_conn, name)
+    planned = states.openstack_flavor.present(name=name, vcpus=1, ram=256, description="new text", test=True)
+    assert planned.result is None and _live(compute_conn, name).description == "old text"
+    ret = states.openstack_flavor.present(name=name, vcpus=1, ram=256, description="new text")
+    assert ret.result is True and ret.changes == planned.changes
+    assert ret.changes == {"description": {"old": "old text", "new": "new text"}}
+    after = _live(compute_conn, name)
+    assert after.description == "new text" and after.id == before.id
 
 
 def test_absent(states, compute_conn):
