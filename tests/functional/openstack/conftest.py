@@ -55,6 +55,15 @@ def _described(workdir, started):
     }
 
 
+#: What the session's start measured, for the terminal summary.
+_MEASURED = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in _MEASURED:
+        terminalreporter.write_line(f"[openstack-svc] {line}")
+
+
 @pytest.fixture(scope="session")
 def openstack_compute(tmp_path_factory):
     """
@@ -73,7 +82,11 @@ def openstack_compute(tmp_path_factory):
     try:
         # A failed start stops its own processes; stop also removes the directory.
         _run([str(OPENSTACK_SVC), "start", str(workdir), "--compute"], 900)
-        yield _described(workdir, started)
+        described = _described(workdir, started)
+        _MEASURED.append(
+            f"Keystone, Glance, Placement, Neutron, RabbitMQ, Nova up in {described['start_seconds']} s"
+        )
+        yield described
     finally:
         _run([str(OPENSTACK_SVC), "stop", str(workdir)], 120)
 
