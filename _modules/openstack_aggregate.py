@@ -263,8 +263,14 @@ def hypervisors(cloud=None):
         salt '*' openstack_aggregate.hypervisors
     """
     conn = _conn(cloud)
+    items, url = [], "/os-hypervisors/detail"
     try:
-        items = _compute(conn, "GET", "/os-hypervisors/detail").json().get("hypervisors", [])
+        # Paginated at [api] max_limit (1000): an Ironic site has a hypervisor per node.
+        while url:
+            body = _compute(conn, "GET", url).json()
+            items.extend(body.get("hypervisors", []))
+            links = body.get("hypervisors_links", [])
+            url = next((link["href"] for link in links if link.get("rel") == "next"), None)
     except Exception as exc:  # noqa: BLE001
         raise _error("listing Nova hypervisors", exc) from exc
     return [

@@ -334,7 +334,9 @@ def _find(conn, name_or_id):
         resp = conn.image.request(f"/images/{name_or_id}", "GET", raise_exc=False)
         if resp.status_code == 200:
             return resp.json()
-        images = _image(conn, "GET", "/images", params={"name": name_or_id}).json().get("images", [])
+        # visibility=all: an admin also finds other projects' private images.
+        params = {"name": name_or_id, "visibility": "all"}
+        images = _image(conn, "GET", "/images", params=params).json().get("images", [])
     except Exception as exc:  # noqa: BLE001
         raise _error(f"looking up image '{name_or_id}' in Glance", exc) from exc
     if len(images) > 1:
