@@ -7,6 +7,7 @@
     'salt-master': ['salt.master', 'salt.ssh'],
     'salt-minion': ['host', 'salt.minion'],
     'edge': ['host'],
+    'ironic': ['ironic'],
     'ceph-mon': ['ceph'],
     'ceph-mgr': ['ceph'],
     'ceph-osd': ['ceph'],

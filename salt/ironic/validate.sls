@@ -10,3 +10,18 @@ ironic-pillar-schema-validated:
     - data: {{ salt['pillar.get']('ironic', {}) | json }}
     - order: 1
     - failhard: True
+
+{#- node_secrets for a node that is not in ironic:nodes would be silently dropped. #}
+{%- set node_names = salt['pillar.get']('ironic:nodes', []) | map(attribute='name') | list %}
+{%- set unknown = [] %}
+{%- for name in salt['pillar.get']('ironic:node_secrets', {}) if name not in node_names %}
+{%-   do unknown.append('ironic:node_secrets:' ~ name) %}
+{%- endfor %}
+{%- if unknown %}
+
+ironic-pillar-node-secrets-match-nodes:
+  test.fail_without_changes:
+    - name: "{{ unknown | join(', ') }}: no node of that name in ironic:nodes; nothing was changed"
+    - order: 1
+    - failhard: True
+{%- endif %}

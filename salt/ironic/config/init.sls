@@ -1,5 +1,10 @@
 {%- set tplroot = tpldir.split('/')[0] %}
 {%- from tplroot ~ '/map.jinja' import settings with context %}
+{#- the template gets no node data: BMC secrets stay out of this state's arguments #}
+{%- set conf = {} %}
+{%- for key, value in settings.items() if key not in ('nodes', 'node_secrets') %}
+{%-   do conf.update({key: value}) %}
+{%- endfor %}
 include:
   - {{ tplroot }}.install
 
@@ -21,6 +26,6 @@ ironic-config-file-managed:
     - group: {{ settings.group }}
     - mode: '0640'
     - context:
-        settings: {{ settings | json }}
+        settings: {{ conf | json }}
     - require:
       - file: ironic-config-dir-managed

@@ -11,7 +11,11 @@ ironic-db-synced:
   cmd.run:
 {%- if sqlite %}
     - name: {{ dbsync }} create_schema
-    - creates: {{ settings.database.connection[10:] }}
+    {#- not `creates`: a service started by the package may create an empty file first #}
+    - unless: >-
+        {{ settings.install.python }} -c "import sqlite3, sys;
+        db = sqlite3.connect('file:{{ settings.database.connection[10:] }}?mode=ro', uri=True);
+        sys.exit('alembic_version' not in [row[0] for row in db.execute('SELECT name FROM sqlite_master')])"
 {%- else %}
     - name: {{ dbsync }} upgrade
     - onchanges:

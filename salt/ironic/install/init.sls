@@ -3,12 +3,17 @@
 include:
   - {{ tplroot }}.validate
 
+{#- pkg: after the packages, whose maintainer scripts create the user and set their own
+    owners on these directories (ours must be the last word, or every run changes them back) #}
 ironic-install-group-present:
   group.present:
     - name: {{ settings.group }}
     - system: True
     - require:
       - pillar_schema: ironic-pillar-schema-validated
+{%- if settings.install.method == 'pkg' %}
+      - pkg: ironic-install-pkgs-installed
+{%- endif %}
 
 ironic-install-user-present:
   user.present:
@@ -74,6 +79,7 @@ ironic-install-pip-installed:
 ironic-install-pkgs-installed:
   pkg.installed:
     - pkgs: {{ settings.install.pkgs | json }}
+    - install_recommends: {{ settings.install.recommends }}
     - require:
       - pillar_schema: ironic-pillar-schema-validated
 {%- endif %}

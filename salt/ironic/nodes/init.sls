@@ -14,5 +14,5 @@ ironic-nodes-enrolled:
 {%- endif %}
     - max_concurrent_clean: {{ settings.conductor.max_concurrent_clean }}
     - require:
-      - http: ironic-service-drivers-registered
+      - cmd: ironic-service-drivers-registered
 {%- endif %}

@@ -7,13 +7,24 @@ ironic-service-{{ svc }}-dead:
     - name: {{ svc }}
     - enable: False
 {%- endfor %}
-{%- if settings.install.method == 'pip' %}
 
 ironic-service-unit-absent:
   file.absent:
+{%- if settings.install.method == 'pip' %}
     - name: {{ settings.unit_dir }}/ironic.service
+{%- else %}
+    - name: {{ settings.unit_dir }}/ironic-api.service.d/stacksalt.conf
+{%- endif %}
     - require:
 {%- for svc in settings.service_names %}
       - service: ironic-service-{{ svc }}-dead
 {%- endfor %}
-{%- endif %}
+  module.run:
+    - service.systemctl_reload: []
+    - onchanges:
+      - file: ironic-service-unit-absent
+
+
+ironic-service-waiter-absent:
+  file.absent:
+    - name: {{ settings.libexec_dir }}/ironic-drivers-registered

@@ -1,51 +1,70 @@
 {%- set tplroot = tpldir.split('/')[0] %}
 {%- from tplroot ~ '/map.jinja' import settings with context %}
+{%- set unit = {
+    'pip': {'path': settings.unit_dir ~ '/ironic.service', 'source': 'ironic.service.jinja'},
+    'pkg': {'path': settings.unit_dir ~ '/ironic-api.service.d/stacksalt.conf', 'source': 'ironic-api.dropin.jinja'},
+}[settings.install.method] %}
 include:
   - {{ tplroot }}.db
 
-{%- if settings.install.method == 'pip' %}
-
+{#- pip: the unit of the one `ironic` process; pkg: a drop-in for Debian's ironic-api unit #}
 ironic-service-unit-managed:
   file.managed:
-    - name: {{ settings.unit_dir }}/ironic.service
-    - source: salt://{{ tplroot }}/files/ironic.service.jinja
+    - name: {{ unit.path }}
+    - source: salt://{{ tplroot }}/files/{{ unit.source }}
     - template: jinja
     - mode: '0644'
+    - makedirs: True
     - context:
-        settings: {{ settings | json }}
+        settings: {{ {'install': settings.install, 'user': settings.user, 'group': settings.group,
+                      'bin_dir': settings.bin_dir, 'config_dir': settings.config_dir,
+                      'api': settings.api} | json }}
     - require:
       - cmd: ironic-db-synced
   module.run:
     - service.systemctl_reload: []
     - onchanges:
       - file: ironic-service-unit-managed
-{%- endif %}
 
 {%- for svc in settings.service_names %}
+
+{#- Enabled apart from running: a service.running that itself changes something (enabling)
+    skips its watch restart, and Debian's packages start the services with their own config. #}
+ironic-service-{{ svc }}-enabled:
+  service.enabled:
+    - name: {{ svc }}
+    - require:
+      - cmd: ironic-db-synced
 
 ironic-service-{{ svc }}-running:
   service.running:
     - name: {{ svc }}
-    - enable: True
     - watch:
       - file: ironic-config-file-managed
-{%- if settings.install.method == 'pip' %}
       - file: ironic-service-unit-managed
-{%- endif %}
     - require:
       - cmd: ironic-db-synced
+      - module: ironic-service-unit-managed
+      - service: ironic-service-{{ svc }}-enabled
 {%- endfor %}
 
-{#- The API answers and the conductor has registered its hardware types. #}
+{#- The API answers and the conductor has registered every enabled hardware type. A command
+    with `unless` rather than http.wait_for_successful_query, which always returns None under
+    test=True and so would report a converged host as pending. #}
+{%- set waiter = settings.libexec_dir ~ '/ironic-drivers-registered' %}
+ironic-service-waiter-managed:
+  file.managed:
+    - name: {{ waiter }}
+    - source: salt://{{ tplroot }}/files/drivers-registered.py
+    - mode: '0755'
+    - makedirs: True
+
 ironic-service-drivers-registered:
-  http.wait_for_successful_query:
-    - name: http://127.0.0.1:{{ settings.api.port }}/v1/drivers
-    - match: '"{{ settings.enabled_hardware_types[0] }}"'
-    - wait_for: 120
-    - request_interval: 1
-    - header_dict:
-        X-OpenStack-Ironic-API-Version: "1.78"
+  cmd.run:
+    - name: {{ settings.install.python }} {{ waiter }} http://127.0.0.1:{{ settings.api.port }} 120 {{ settings.enabled_hardware_types | join(' ') }}
+    - unless: {{ settings.install.python }} {{ waiter }} http://127.0.0.1:{{ settings.api.port }} 0 {{ settings.enabled_hardware_types | join(' ') }}
     - require:
+      - file: ironic-service-waiter-managed
 {%- for svc in settings.service_names %}
       - service: ironic-service-{{ svc }}-running
 {%- endfor %}

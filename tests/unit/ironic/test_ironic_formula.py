@@ -6,6 +6,7 @@ import pathlib
 import subprocess
 import sys
 
+import jinja2
 import jsonschema
 import pytest
 import yaml
@@ -44,9 +45,10 @@ def test_bad_pillars_are_rejected(patch):
         jsonschema.validate(data, schema())
 
 
-def test_formula_renders_with_example_pillar(tmp_path):
+def show_sls(tmp_path, pillar_text):
+    """state.show_sls ironic with this pillar (salt-call --local): {state_id: {state: [args]}}."""
     (tmp_path / "pillar").mkdir()
-    (tmp_path / "pillar" / "ironic.sls").write_text((FORMULA / "pillar.example").read_text())
+    (tmp_path / "pillar" / "ironic.sls").write_text(pillar_text)
     (tmp_path / "pillar" / "top.sls").write_text("base:\n  '*':\n    - ironic\n")
     (tmp_path / "minion").write_text(
         yaml.safe_dump(
@@ -63,7 +65,7 @@ def test_formula_renders_with_example_pillar(tmp_path):
         )
     )
     salt_call = pathlib.Path(sys.executable).parent / "salt-call"
-    proc = subprocess.run(
+    proc = subprocess.run(  # noqa: S603 - fixed argument list
         [str(salt_call), "-c", str(tmp_path), "--local", "state.show_sls", "ironic", "--out=json"],
         capture_output=True,
         text=True,
@@ -71,8 +73,94 @@ def test_formula_renders_with_example_pillar(tmp_path):
         check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    states = json.loads(proc.stdout)["local"]
+    return json.loads(proc.stdout)["local"]
+
+
+def state_args(states, state_id, module=None):
+    """The arguments of one state (of ``module`` when the ID holds several) as a dict."""
+    (function_args,) = [
+        v for k, v in states[state_id].items() if not k.startswith("__") and module in (None, k)
+    ]
+    args = {}
+    for item in function_args:
+        if isinstance(item, dict):
+            args.update(item)
+    return args
+
+
+def render_conf(states):
+    """ironic.conf as the formula renders it (the template with the state's context)."""
+    args = state_args(states, "ironic-config-file-managed")
+    template = jinja2.Environment(loader=jinja2.FileSystemLoader(str(FORMULA / "files")))
+    return template.get_template("ironic.conf.jinja").render(**args["context"])
+
+
+def test_formula_renders_with_example_pillar(tmp_path):
+    states = show_sls(tmp_path, (FORMULA / "pillar.example").read_text())
     assert "ironic-pillar-schema-validated" in states
+    assert "ironic-pillar-node-secrets-match-nodes" not in states
     assert "ironic-service-drivers-registered" in states
     nodes = states["ironic-nodes-enrolled"]["ironic_node"]
     assert {"pillar_key": "ironic:nodes"} in nodes
+
+
+def test_node_secrets_reach_driver_info_only(tmp_path):
+    states = show_sls(tmp_path, (FORMULA / "pillar.example").read_text())
+    (node,) = state_args(states, "ironic-nodes-enrolled")["nodes"]
+    assert node["driver_info"] == {
+        "ipmi_address": "192.0.2.101",
+        "ipmi_username": "admin",
+        "ipmi_password": "FAKE-change-me",
+    }
+    # no other state carries the secret (config template context, units, waiter)
+    others = {
+        k: v
+        for k, v in states.items()
+        if k not in ("ironic-nodes-enrolled", "ironic-pillar-schema-validated")
+    }
+    assert "FAKE-change-me" not in json.dumps(others)
+    assert "FAKE-change-me" not in render_conf(states)
+
+
+def test_pkg_install_config_and_services(tmp_path):
+    states = show_sls(tmp_path, (FORMULA / "pillar.example").read_text())
+    conf = render_conf(states)
+    assert "rpc_transport = json-rpc" in conf
+    assert "[json_rpc]\nport = 8089" in conf
+    assert "enabled_hardware_types = fake-hardware,ipmi,redfish" in conf
+    assert "cleaning_network = baremetal" in conf
+    assert "deploy_kernel = http://10.89.50.11:8088/ipa.kernel" in conf
+    assert "automated_clean = true" in conf
+    assert "connection = sqlite:////var/lib/ironic/ironic.sqlite" in conf
+    assert state_args(states, "ironic-install-pkgs-installed")["install_recommends"] is False
+    unit = state_args(states, "ironic-service-unit-managed", "file")
+    assert unit["name"] == "/etc/systemd/system/ironic-api.service.d/stacksalt.conf"
+    for svc in ("ironic-api", "ironic-conductor"):
+        running = state_args(states, f"ironic-service-{svc}-running")
+        assert "enable" not in running, "enabling in service.running would skip its watch restart"
+        assert {"service": f"ironic-service-{svc}-enabled"} in running["require"]
+    waiter = state_args(states, "ironic-service-drivers-registered")
+    assert waiter["name"].endswith(" 120 fake-hardware ipmi redfish")
+    assert waiter["unless"].endswith(" 0 fake-hardware ipmi redfish")
+
+
+def test_node_secrets_for_an_unknown_node_stop_the_run(tmp_path):
+    pillar = yaml.safe_load((FORMULA / "pillar.example").read_text())
+    pillar["ironic"]["node_secrets"]["rack9-typo"] = {"ipmi_password": "FAKE-x"}
+    states = show_sls(tmp_path, yaml.safe_dump(pillar))
+    check = state_args(states, "ironic-pillar-node-secrets-match-nodes")
+    assert "ironic:node_secrets:rack9-typo" in check["name"]
+    assert check["failhard"] is True and check["order"] == 1
+    assert "FAKE-x" not in check["name"]
+
+
+def test_lab_role_pillar_matches_schema():
+    """pillar/roles/ironic.sls + pillar/secrets/ironic1.sls: valid, every secret has its node."""
+    role = yaml.safe_load((REPO / "pillar/roles/ironic.sls").read_text())["ironic"]
+    secrets = yaml.safe_load((REPO / "pillar/secrets/ironic1.sls").read_text())["ironic"]
+    merged = dict(role, **secrets)
+    jsonschema.validate(merged, schema())
+    names = {node["name"] for node in merged["nodes"]}
+    assert set(merged["node_secrets"]) == names
+    assert all(v.startswith("FAKE-") for s in merged["node_secrets"].values() for v in s.values())
+    assert {node["provision_state"] for node in merged["nodes"]} == {"enroll", "manageable", "available"}

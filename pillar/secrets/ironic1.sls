@@ -1,0 +1,8 @@
+# Secrets of the host `ironic1` only (pillar top gives each minion its own secrets file).
+# CLEARLY FAKE demo values: replace them (or render this file from a vault) on a real site.
+ironic:
+  # BMC passwords of the demo nodes (merged into their driver_info by the ironic formula)
+  node_secrets:
+    lab-node1: {ipmi_password: FAKE-lab-node1-bmc-password}
+    lab-node2: {ipmi_password: FAKE-lab-node2-bmc-password}
+    lab-node3: {ipmi_password: FAKE-lab-node3-bmc-password}
