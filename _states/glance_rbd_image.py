@@ -37,10 +37,6 @@ def _ret(name):
     return {"name": name, "result": True, "changes": {}, "comment": ""}
 
 
-def _ceph(conf, user, keyring, cluster):
-    return {"conf": conf, "user": user, "keyring": keyring, "cluster": cluster}
-
-
 def present(
     name,
     source,
@@ -85,37 +81,24 @@ def present(
     timeout, wait_timeout
         Bounds in seconds for the conversion and for Glance to turn the image active.
     """
+    args = dict(locals())
     try:
-        return _present(**locals())
+        return _present(args)
     except (CommandExecutionError, SaltInvocationError) as exc:
         ret = _ret(name)
         ret.update(result=False, comment=str(exc))
         return ret
 
 
-def _present(
-    name,
-    source,
-    pool="images",
-    snap="snap",
-    image_id=None,
-    visibility="private",
-    min_disk=None,
-    min_ram=None,
-    properties=None,
-    source_format="qcow2",
-    cloud=None,
-    conf=None,
-    user=None,
-    keyring=None,
-    cluster=None,
-    timeout=3600,
-    wait_timeout=300,
-):
+def _present(args):
+    """`present` with its arguments as one dict (they go on to import_image unchanged)."""
+    name, pool, snap, cloud, image_id = (args[k] for k in ("name", "pool", "snap", "cloud", "image_id"))
     ret = _ret(name)
-    ceph = _ceph(conf, user, keyring, cluster)
+    ceph = {k: args[k] for k in ("conf", "user", "keyring", "cluster")}
     mod = "glance_rbd_image."
-    wanted = __salt__[mod + "wanted_attrs"](name, visibility, min_disk, min_ram, properties)
+    wanted = __salt__[mod + "wanted_attrs"](
+        name, args["visibility"], args["min_disk"], args["min_ram"], args["properties"]
+    )
     current = __salt__[mod + "find"](name=name, image_id=image_id, cloud=cloud)
 
     leftover = None
@@ -142,23 +125,7 @@ def _present(
             return ret
         if leftover:
             __salt__[mod + "delete"](leftover, pool=pool, cloud=cloud, **ceph)
-        result = __salt__[mod + "import_image"](
-            name,
-            source,
-            pool=pool,
-            snap=snap,
-            image_id=image_id,
-            skip_id=leftover,
-            visibility=visibility,
-            min_disk=min_disk,
-            min_ram=min_ram,
-            properties=properties,
-            source_format=source_format,
-            cloud=cloud,
-            timeout=timeout,
-            wait_timeout=wait_timeout,
-            **ceph,
-        )
+        result = __salt__[mod + "import_image"](skip_id=leftover, **args)
         new["id"], new["location"] = result["id"], result["location"]
         ret["changes"] = changes
         ret["comment"] = f"Image {name} imported into {pool} as {result['id']} in {result['seconds']} s"
