@@ -83,9 +83,14 @@ def wait_states(inst, session, names, want, timeout=900):
     deadline = time.monotonic() + timeout
     for name in names:
         while True:
-            row = session.get(
-                f"{inst.url}/v1/nodes/{name}?fields=provision_state", headers=MV, timeout=30
-            ).json()
+            assert time.monotonic() < deadline, f"{name} did not reach {want}"
+            try:
+                row = session.get(
+                    f"{inst.url}/v1/nodes/{name}?fields=provision_state", headers=MV, timeout=30
+                ).json()
+            except requests.exceptions.ConnectionError:  # reset under load: poll again
+                time.sleep(0.2)
+                continue
             if row["provision_state"] == want:
                 break
             assert "failed" not in row["provision_state"], row
@@ -109,17 +114,18 @@ def run_raw(inst, specs):
 
     def one(spec):
         body = {k: spec[k] for k in ("name", "driver", "driver_info", "properties")}
-        uuid = session.post(f"{inst.url}/v1/nodes", json=body, headers=MV, timeout=60).json()["uuid"]
+        r = retried("POST", f"{inst.url}/v1/nodes", json=body)
+        if r.status_code == 409:  # an earlier attempt landed before its connection was reset
+            r = retried("GET", f"{inst.url}/v1/nodes/{spec['name']}")
+        r.raise_for_status()
+        uuid = r.json()["uuid"]
         for port in spec["ports"]:
-            r = session.post(
-                f"{inst.url}/v1/ports", json={"address": port["address"], "node_uuid": uuid}, headers=MV
-            )
-            r.raise_for_status()
+            r = retried("POST", f"{inst.url}/v1/ports", json={"address": port["address"], "node_uuid": uuid})
+            if r.status_code != 409:
+                r.raise_for_status()
         for verb, want in (("manage", "manageable"), ("provide", "available")):
             for _ in range(50):
-                r = session.put(
-                    f"{inst.url}/v1/nodes/{uuid}/states/provision", json={"target": verb}, headers=MV
-                )
+                r = retried("PUT", f"{inst.url}/v1/nodes/{uuid}/states/provision", json={"target": verb})
                 if r.status_code not in (409, 503):
                     break
                 time.sleep(0.5)
