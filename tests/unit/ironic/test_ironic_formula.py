@@ -45,8 +45,8 @@ def test_bad_pillars_are_rejected(patch):
         jsonschema.validate(data, schema())
 
 
-def show_sls(tmp_path, pillar_text):
-    """state.show_sls ironic with this pillar (salt-call --local): {state_id: {state: [args]}}."""
+def show_sls(tmp_path, pillar_text, sls="ironic"):
+    """state.show_sls SLS with this pillar (salt-call --local): {state_id: {state: [args]}}."""
     (tmp_path / "pillar").mkdir()
     (tmp_path / "pillar" / "ironic.sls").write_text(pillar_text)
     (tmp_path / "pillar" / "top.sls").write_text("base:\n  '*':\n    - ironic\n")
@@ -66,7 +66,7 @@ def show_sls(tmp_path, pillar_text):
     )
     salt_call = pathlib.Path(sys.executable).parent / "salt-call"
     proc = subprocess.run(  # noqa: S603 - fixed argument list
-        [str(salt_call), "-c", str(tmp_path), "--local", "state.show_sls", "ironic", "--out=json"],
+        [str(salt_call), "-c", str(tmp_path), "--local", "state.show_sls", sls, "--out=json"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -164,3 +164,14 @@ def test_lab_role_pillar_matches_schema():
     assert set(merged["node_secrets"]) == names
     assert all(v.startswith("FAKE-") for s in merged["node_secrets"].values() for v in s.values())
     assert {node["provision_state"] for node in merged["nodes"]} == {"enroll", "manageable", "available"}
+
+
+def test_clean_undoes_the_pkg_install_in_reverse(tmp_path):
+    states = show_sls(tmp_path, (FORMULA / "pillar.example").read_text(), sls="ironic.clean")
+    for svc in ("ironic-api", "ironic-conductor"):
+        assert state_args(states, f"ironic-service-{svc}-dead")["enable"] is False
+    dropin = state_args(states, "ironic-service-unit-absent", "file")
+    assert dropin["name"] == "/etc/systemd/system/ironic-api.service.d/stacksalt.conf"
+    assert {"service": "ironic-service-ironic-api-dead"} in dropin["require"]
+    assert "ironic-config-file-absent" in states
+    assert "ironic-install-pkgs-removed" not in states, "packages stay unless ironic.install.clean"
