@@ -13,6 +13,7 @@ ironic-nodes-enrolled:
     - cloud: {{ settings.nodes_cloud }}
 {%- endif %}
     - max_concurrent_clean: {{ settings.conductor.max_concurrent_clean }}
+    - timeout: {{ settings.nodes_timeout }}
     - require:
       - cmd: ironic-service-drivers-registered
 {%- endif %}

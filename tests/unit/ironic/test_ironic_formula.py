@@ -102,6 +102,7 @@ def test_formula_renders_with_example_pillar(tmp_path):
     assert "ironic-service-drivers-registered" in states
     nodes = states["ironic-nodes-enrolled"]["ironic_node"]
     assert {"pillar_key": "ironic:nodes"} in nodes
+    assert {"timeout": 600} in nodes
 
 
 def test_node_secrets_reach_driver_info_only(tmp_path):
