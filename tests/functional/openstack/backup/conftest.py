@@ -1,0 +1,221 @@
+"""
+Fixtures for the instance backup tests: the real Keystone, Glance, Placement, Neutron and Nova
+(fake virt driver whose snapshots upload a small payload) from lab/services/openstack/openstack-svc,
+salt loaders over the repository's modules, and helpers that boot servers and seed backup
+history as real Glance images carrying the properties Nova gives backups.
+"""
+
+import datetime
+import io
+import os
+import pathlib
+import shlex
+import subprocess
+import tempfile
+import time
+
+import pytest
+import yaml
+
+from tests.functional.openstack.backup.glance_proxy import GlanceProxy
+
+REPO = pathlib.Path(__file__).resolve().parents[4]
+OPENSTACK_SVC = REPO / "lab" / "services" / "openstack" / "openstack-svc"
+_started = {}
+
+
+def _read_env(path):
+    env = {}
+    for line in pathlib.Path(path).read_text().splitlines():
+        if line.startswith("export "):
+            key, _, value = line[len("export ") :].partition("=")
+            env[key] = shlex.split(value)[0] if value else ""
+    return env
+
+
+def compute_services(request):
+    """The session's Keystone + Glance (file store) + Placement + Neutron + Nova, started once."""
+    if "compute" not in _started:
+        base = pathlib.Path(os.environ.get("TMPDIR") or tempfile.gettempdir())
+        base.mkdir(parents=True, exist_ok=True)
+        workdir = pathlib.Path(tempfile.mkdtemp(prefix="openstack-compute-", dir=base))
+        request.session.config.add_cleanup(
+            lambda: subprocess.run([str(OPENSTACK_SVC), "stop", str(workdir)], timeout=120, check=False)  # noqa: S603
+        )
+        proc = subprocess.run(  # noqa: S603
+            [str(OPENSTACK_SVC), "start", str(workdir), "--compute"],
+            capture_output=True,
+            text=True,
+            timeout=1200,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(
+                f"openstack-svc start --compute failed ({proc.returncode}):\n{proc.stderr[-4000:]}"
+            )
+        env = _read_env(workdir / "env")
+        _started["compute"] = {
+            "dir": str(workdir),
+            "clouds_yaml": env["OS_CLIENT_CONFIG_FILE"],
+            "glance_url": env["GLANCE_URL"],
+            "nova_url": env["NOVA_URL"],
+            "keystone_url": env["KEYSTONE_URL"],
+        }
+    return _started["compute"]
+
+
+@pytest.fixture(scope="session")
+def compute(request):
+    return compute_services(request)
+
+
+@pytest.fixture(scope="session")
+def admin_cloud(compute):
+    """The `admin` cloud as a site puts it in pillar/config `openstack:clouds:admin`."""
+    with open(compute["clouds_yaml"]) as fh:
+        return yaml.safe_load(fh)["clouds"]["admin"]
+
+
+@pytest.fixture(scope="session")
+def sdk(admin_cloud):
+    """A plain openstacksdk connection for the tests' own setup and checks (not the module's)."""
+    import openstack
+
+    return openstack.connect(
+        load_yaml_config=False, load_envvars=False, compute_api_version="2.45", **admin_cloud
+    )
+
+
+@pytest.fixture(scope="module")
+def glance_proxy(compute):
+    proxy = GlanceProxy(compute["glance_url"]).start()
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture(scope="module")
+def loaders(tmp_path_factory, admin_cloud, glance_proxy):
+    """Salt loaders with two clouds: `admin`, and `flaky` whose Glance traffic crosses the proxy."""
+    import salt.config
+    from saltfactories.utils.functional import Loaders
+
+    root = tmp_path_factory.mktemp("backup-loaders") / "salt"
+    opts = salt.config.minion_config(None)
+    opts.update(
+        {
+            "id": "functional-backup",
+            "root_dir": str(root),
+            "cachedir": str(root / "cache"),
+            "extension_modules": str(root / "cache" / "extmods"),
+            "pki_dir": str(root / "pki"),
+            "sock_dir": str(root / "sock"),
+            "file_client": "local",
+            "file_roots": {"base": [str(REPO / "salt")]},
+            "pillar_roots": {"base": []},
+            "module_dirs": [str(REPO / "_modules")],
+            "states_dirs": [str(REPO / "_states")],
+            "utils_dirs": [str(REPO / "_utils")],
+            "grains_cache": False,
+            "openstack": {
+                "cloud": "admin",
+                "clouds": {
+                    "admin": admin_cloud,
+                    "flaky": dict(admin_cloud, image_endpoint_override=glance_proxy.url),
+                },
+            },
+        }
+    )
+    for key in ("cachedir", "pki_dir", "sock_dir"):
+        pathlib.Path(opts[key]).mkdir(parents=True, exist_ok=True)
+    return Loaders(opts)
+
+
+@pytest.fixture(scope="session")
+def base_images(sdk):
+    """Two bootable 1 KiB raw images: a plain one and one with the QEMU guest agent property."""
+    made = {}
+    for key, props in (("plain", {}), ("agent", {"hw_qemu_guest_agent": "yes"})):
+        image = sdk.image.create_image(
+            name=f"backup-test-base-{key}",
+            disk_format="raw",
+            container_format="bare",
+            data=io.BytesIO(b"\0" * 1024),
+            properties=props,
+        )
+        made[key] = sdk.image.wait_for_status(image, status="active", interval=0.2, wait=60).id
+    return made
+
+
+@pytest.fixture(scope="session")
+def flavor(sdk):
+    return sdk.compute.create_flavor(name="backup-test", ram=64, vcpus=1, disk=1).id
+
+
+@pytest.fixture(scope="session")
+def boot(sdk, base_images, flavor):
+    """Boot servers (networks none) from a base image and wait until they are ACTIVE."""
+
+    def boot_many(prefix, count=1, image="plain", timeout=180):
+        ids = []
+        for i in range(count):
+            name = prefix if count == 1 else f"{prefix}-{i}"
+            server = sdk.compute.create_server(
+                name=name, image_id=base_images[image], flavor_id=flavor, networks="none"
+            )
+            ids.append(server.id)
+        return [wait_server(sdk, sid, timeout) for sid in ids]
+
+    return boot_many
+
+
+def wait_server(sdk, server_id, timeout=180, want="ACTIVE"):
+    deadline = time.monotonic() + timeout
+    while True:
+        server = sdk.compute.get_server(server_id)
+        if server.status == want and not server.task_state:
+            return server
+        if server.status == "ERROR":
+            raise AssertionError(f"server {server.name} went ERROR: {server.fault}")
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"server {server.name} is {server.status}/{server.task_state} after {timeout}s"
+            )
+        time.sleep(0.3)
+
+
+def seed_backup(sdk, server_id, name, when, backup_type="daily", data=True):
+    """
+    A backup image as Nova makes one (the properties its createBackup sets), dated by its name:
+    history that would otherwise take days to accumulate.
+    """
+    image_name = f"{name}-{when.strftime('%Y%m%d%H%M')}-{backup_type}"
+    image = sdk.image.create_image(
+        name=image_name,
+        disk_format="raw",
+        container_format="bare",
+        properties={"image_type": "backup", "backup_type": backup_type, "instance_uuid": server_id},
+        **({"data": io.BytesIO(b"\1" * 1024)} if data else {}),
+    )
+    if data:
+        image = sdk.image.wait_for_status(image, status="active", interval=0.2, wait=60)
+    return image.id
+
+
+@pytest.fixture
+def seed(sdk):
+    def make(server_id, name, when, backup_type="daily", data=True):
+        return seed_backup(sdk, server_id, name, when, backup_type, data)
+
+    return make
+
+
+def backups_of(sdk, server_id):
+    """{image id: name} of every backup image Glance holds for the server (the truth)."""
+    images = sdk.image.get(
+        "/images", params={"image_type": "backup", "instance_uuid": server_id, "limit": 1000}
+    )
+    return {i["id"]: i["name"] for i in images.json()["images"]}
+
+
+def utc(*args):
+    return datetime.datetime(*args, tzinfo=datetime.UTC)
