@@ -1,94 +1,37 @@
 """
-Fixtures for the instance backup tests: the real Keystone, Glance, Placement, Neutron and Nova
-(fake virt driver whose snapshots upload a small payload) from lab/services/openstack/openstack-svc,
-salt loaders over the repository's modules, and helpers that boot servers and seed backup
-history as real Glance images carrying the properties Nova gives backups.
+Fixtures for the instance backup tests, on top of tests/functional/openstack/conftest.py (the
+session's real Keystone, Glance, Placement, Neutron and Nova with the fake virt driver whose
+snapshots upload a small payload: ``openstack_compute``, ``cloud_config``, ``compute_conn``):
+salt loaders whose `flaky` cloud reaches Glance through an outage proxy, and helpers that boot
+servers and seed backup history as real Glance images carrying the properties Nova gives backups.
 """
 
 import datetime
 import io
-import os
 import pathlib
-import shlex
-import subprocess
-import tempfile
 import time
 
 import pytest
-import yaml
 
 from tests.functional.openstack.backup.glance_proxy import GlanceProxy
 
 REPO = pathlib.Path(__file__).resolve().parents[4]
-OPENSTACK_SVC = REPO / "lab" / "services" / "openstack" / "openstack-svc"
-_started = {}
-
-
-def _read_env(path):
-    env = {}
-    for line in pathlib.Path(path).read_text().splitlines():
-        if line.startswith("export "):
-            key, _, value = line[len("export ") :].partition("=")
-            env[key] = shlex.split(value)[0] if value else ""
-    return env
-
-
-def compute_services(request):
-    """The session's Keystone + Glance (file store) + Placement + Neutron + Nova, started once."""
-    if "compute" not in _started:
-        base = pathlib.Path(os.environ.get("TMPDIR") or tempfile.gettempdir())
-        base.mkdir(parents=True, exist_ok=True)
-        workdir = pathlib.Path(tempfile.mkdtemp(prefix="openstack-compute-", dir=base))
-        request.session.config.add_cleanup(
-            lambda: subprocess.run([str(OPENSTACK_SVC), "stop", str(workdir)], timeout=120, check=False)  # noqa: S603
-        )
-        proc = subprocess.run(  # noqa: S603
-            [str(OPENSTACK_SVC), "start", str(workdir), "--compute"],
-            capture_output=True,
-            text=True,
-            timeout=1200,
-            check=False,
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(
-                f"openstack-svc start --compute failed ({proc.returncode}):\n{proc.stderr[-4000:]}"
-            )
-        env = _read_env(workdir / "env")
-        _started["compute"] = {
-            "dir": str(workdir),
-            "clouds_yaml": env["OS_CLIENT_CONFIG_FILE"],
-            "glance_url": env["GLANCE_URL"],
-            "nova_url": env["NOVA_URL"],
-            "keystone_url": env["KEYSTONE_URL"],
-        }
-    return _started["compute"]
 
 
 @pytest.fixture(scope="session")
-def compute(request):
-    return compute_services(request)
+def admin_cloud(cloud_config):
+    return cloud_config["admin"]
 
 
 @pytest.fixture(scope="session")
-def admin_cloud(compute):
-    """The `admin` cloud as a site puts it in pillar/config `openstack:clouds:admin`."""
-    with open(compute["clouds_yaml"]) as fh:
-        return yaml.safe_load(fh)["clouds"]["admin"]
-
-
-@pytest.fixture(scope="session")
-def sdk(admin_cloud):
-    """A plain openstacksdk connection for the tests' own setup and checks (not the module's)."""
-    import openstack
-
-    return openstack.connect(
-        load_yaml_config=False, load_envvars=False, compute_api_version="2.45", **admin_cloud
-    )
+def sdk(compute_conn):
+    """The tests' own openstacksdk connection (setup and independent checks, not the module's)."""
+    return compute_conn
 
 
 @pytest.fixture(scope="module")
-def glance_proxy(compute):
-    proxy = GlanceProxy(compute["glance_url"]).start()
+def glance_proxy(openstack_compute):
+    proxy = GlanceProxy(openstack_compute["glance_url"]).start()
     yield proxy
     proxy.stop()
 
@@ -106,6 +49,7 @@ def loaders(tmp_path_factory, admin_cloud, glance_proxy):
             "id": "functional-backup",
             "root_dir": str(root),
             "cachedir": str(root / "cache"),
+            # Never the host's /var/cache/salt/minion/extmods: stale synced copies would shadow ours.
             "extension_modules": str(root / "cache" / "extmods"),
             "pki_dir": str(root / "pki"),
             "sock_dir": str(root / "sock"),

@@ -160,7 +160,9 @@ def test_policy_schedules_backups_on_the_chosen_minion(cli, minion, sdk, policy_
 
 
 def test_invalid_policy_fails_before_any_change(cli):
-    bad = apply(cli, 'pillar={"instance_backup": {"policies": {"nightly": {"retention": null, "rotation": 0}}}}')
+    bad = apply(
+        cli, 'pillar={"instance_backup": {"policies": {"nightly": {"retention": null, "rotation": 0}}}}'
+    )
     assert bad["result"] is False
     assert "rotation: 0 is refused" in bad["comment"]
     assert bad["changes"] == {}
