@@ -337,8 +337,8 @@ def _error(exc):
     return __utils__["stacksalt_openstack.error_message"](exc)
 
 
-def _request(proxy, method, url, retry=True, **kwargs):
-    """One API call; HTTP errors raise (409/503 are retried with backoff when ``retry``)."""
+def _request(proxy, method, url, retry=True, retry_statuses=(409, 503), **kwargs):
+    """One API call; HTTP errors raise (``retry_statuses`` are retried with backoff when ``retry``)."""
     if proxy.service_type == "compute":
         kwargs.setdefault("microversion", COMPUTE_MICROVERSION)
 
@@ -349,7 +349,7 @@ def _request(proxy, method, url, retry=True, **kwargs):
 
     if not retry:
         return once()
-    return __utils__["stacksalt_openstack.call"](once)
+    return __utils__["stacksalt_openstack.call"](once, retry_statuses=retry_statuses)
 
 
 def _list_images(conn, **filters):
@@ -425,6 +425,8 @@ def _precheck(conn, server, quiesce, image_cache):
             image_cache[image_id] = _request(conn.image, "GET", f"/images/{image_id}").json()
         except openstack.exceptions.NotFoundException:
             image_cache[image_id] = None
+        except Exception as exc:  # noqa: BLE001 - this server is not backed up, the others go on
+            return f"quiesce: its image {image_id} could not be read ({_error(exc)})", None
     image = image_cache[image_id]
     if image is None:
         return f"quiesce: its image {image_id} is gone, so the guest agent cannot be checked", None
@@ -476,7 +478,8 @@ def _wait_images(conn, ids, timeout, poll=0.5):
 
 def _delete_image(conn, image):
     try:
-        _request(conn.image, "DELETE", f"/images/{image['id']}")
+        # 409 (protected image, image in use) is final: only 503 is worth retrying.
+        _request(conn.image, "DELETE", f"/images/{image['id']}", retry_statuses=(503,))
         return None
     except openstack.exceptions.NotFoundException:
         return None  # already gone: the wanted end state

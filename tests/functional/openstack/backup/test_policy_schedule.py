@@ -28,7 +28,7 @@ def sls_from_docs():
     return re.search(r"```jinja\n(.*?)```", block, re.S).group(1)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def salt_factories_config():
     return {"code_dir": str(REPO), "inject_sitecustomize": False, "start_timeout": 120}
 
