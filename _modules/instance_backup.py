@@ -490,9 +490,10 @@ def _delete_image(conn, image):
 def _pool_map(func, items, concurrency):
     if len(items) <= 1 or concurrency <= 1:
         return [func(item) for item in items]
+    # Each task runs in a copy of the caller's context: Salt's dunders are context variables.
+    contexts = [contextvars.copy_context() for _ in items]
     with ThreadPoolExecutor(max_workers=min(concurrency, len(items))) as pool:
-        # Each task runs in a copy of this context (Salt's dunders are context variables).
-        return list(pool.map(lambda item: contextvars.copy_context().run(func, item), items))
+        return list(pool.map(lambda ctx, item: ctx.run(func, item), contexts, items))
 
 
 def _run(

@@ -10,7 +10,9 @@ import datetime
 import io
 import pathlib
 import time
+import uuid
 
+import openstack.exceptions
 import pytest
 
 from tests.functional.openstack.backup.glance_proxy import GlanceProxy
@@ -26,6 +28,10 @@ def admin_cloud(cloud_config):
 @pytest.fixture(scope="session")
 def sdk(compute_conn):
     """The tests' own openstacksdk connection (setup and independent checks, not the module's)."""
+    # Nova's default quota (10 servers) would make a test depend on how fast earlier ones were
+    # cleaned up.
+    project = compute_conn.current_project_id
+    compute_conn.compute.update_quota_set(project, instances=-1, cores=-1, ram=-1)
     return compute_conn
 
 
@@ -79,7 +85,9 @@ def base_images(sdk):
     """Two bootable 1 KiB raw images: a plain one and one with the QEMU guest agent property."""
     made = {}
     for key, props in (("plain", {}), ("agent", {"hw_qemu_guest_agent": "yes"})):
-        image = sdk.image.create_image(
+        image = sdk.image.find_image(
+            f"backup-test-base-{key}", ignore_missing=True
+        ) or sdk.image.create_image(
             name=f"backup-test-base-{key}",
             disk_format="raw",
             container_format="bare",
@@ -92,24 +100,53 @@ def base_images(sdk):
 
 @pytest.fixture(scope="session")
 def flavor(sdk):
-    return sdk.compute.create_flavor(name="backup-test", ram=64, vcpus=1, disk=1).id
+    found = sdk.compute.find_flavor("backup-test", ignore_missing=True)
+    return (found or sdk.compute.create_flavor(name="backup-test", ram=64, vcpus=1, disk=1)).id
 
 
-@pytest.fixture(scope="session")
-def boot(sdk, base_images, flavor):
-    """Boot servers (networks none) from a base image and wait until they are ACTIVE."""
-
-    def boot_many(prefix, count=1, image="plain", timeout=180):
-        ids = []
-        for i in range(count):
-            name = prefix if count == 1 else f"{prefix}-{i}"
+def boot_servers(sdk, image_id, flavor_id, prefix, count=1, attempts=3):
+    """
+    Boot servers (networks none) one at a time, each ACTIVE before the next: the session's Nova
+    runs on SQLite, where concurrent builds can fail with "database is locked" (a build that
+    failed that way is deleted and tried again).
+    """
+    servers = []
+    for i in range(count):
+        name = prefix if count == 1 else f"{prefix}-{i}"
+        for attempt in range(1, attempts + 1):
             server = sdk.compute.create_server(
-                name=name, image_id=base_images[image], flavor_id=flavor, networks="none"
+                name=name, image_id=image_id, flavor_id=flavor_id, networks="none"
             )
-            ids.append(server.id)
-        return [wait_server(sdk, sid, timeout) for sid in ids]
+            try:
+                servers.append(wait_server(sdk, server.id))
+                break
+            except AssertionError:
+                sdk.compute.delete_server(server.id)
+                sdk.compute.wait_for_delete(server, interval=0.3, wait=120)
+                if attempt == attempts:
+                    raise
+    return servers
 
-    return boot_many
+
+@pytest.fixture
+def boot(sdk, base_images, flavor):
+    """Boot servers from a base image (``plain`` or ``agent``); they are deleted after the test."""
+    made = []
+
+    def boot_many(prefix, count=1, image="plain"):
+        # A name of this test's own: a server a test left behind never makes a name ambiguous.
+        servers = boot_servers(sdk, base_images[image], flavor, f"{prefix}-{uuid.uuid4().hex[:6]}", count)
+        made.extend(servers)
+        return servers
+
+    yield boot_many
+    for server in made:
+        for attempt in range(5):  # Nova on SQLite may answer 500 "database is locked"
+            try:
+                sdk.compute.delete_server(server.id, ignore_missing=True)
+                break
+            except openstack.exceptions.HttpException:
+                time.sleep(1 + attempt)
 
 
 def wait_server(sdk, server_id, timeout=180, want="ACTIVE"):
@@ -138,6 +175,7 @@ def seed_backup(sdk, server_id, name, when, backup_type="daily", data=True):
         disk_format="raw",
         container_format="bare",
         properties={"image_type": "backup", "backup_type": backup_type, "instance_uuid": server_id},
+        allow_duplicates=True,  # servers' backups share names: never hand back another's image
         **({"data": io.BytesIO(b"\1" * 1024)} if data else {}),
     )
     if data:

@@ -9,11 +9,12 @@ The SLS is the one docs/instance-backup.md gives operators.
 import pathlib
 import re
 import time
+import uuid
 
 import pytest
 import yaml
 
-from tests.functional.openstack.backup.conftest import REPO, backups_of
+from tests.functional.openstack.backup.conftest import REPO, backups_of, boot_servers
 
 pytestmark = [pytest.mark.functional, pytest.mark.timeout(900)]
 
@@ -34,8 +35,10 @@ def salt_factories_config():
 
 
 @pytest.fixture(scope="module")
-def policy_server(boot):
-    return boot("bk-sched")[0]
+def policy_server(sdk, base_images, flavor):
+    (server,) = boot_servers(sdk, base_images["plain"], flavor, f"bk-sched-{uuid.uuid4().hex[:6]}")
+    yield server
+    sdk.compute.delete_server(server.id, ignore_missing=True)
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +123,7 @@ def test_policy_schedules_backups_on_the_chosen_minion(cli, minion, sdk, policy_
     assert new["function"] == "instance_backup.backup_many" and new["cron"] == "0 2 * * *"
     assert new["kwargs"]["servers"] == [policy_server.name] and new["maxrunning"] == 1
     assert "A run now would back up 1 server(s)" in planned["comment"]
-    assert "bk-sched: back up, then keep 1" in planned["comment"]
+    assert f"{policy_server.name}: back up, then keep 1" in planned["comment"]
     assert JOB not in schedule(cli)  # test=True changed nothing
 
     done = apply(cli)
