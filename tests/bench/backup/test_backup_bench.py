@@ -21,7 +21,6 @@ never asserted. Results: ``$TMPDIR/bench-backup-p4.json``.
 Run: ``tools/run-tests tests/bench/backup -s``
 """
 
-import concurrent.futures
 import datetime
 import io
 import json
@@ -34,6 +33,7 @@ import sys
 import tempfile
 import time
 
+import openstack.exceptions
 import pytest
 import yaml
 
@@ -174,22 +174,32 @@ def fleet(sdk):
     ids = sorted(s.id for s in servers)
     boot_seconds = time.monotonic() - started
 
-    def seed(args):
-        server_id, day = args
+    def seed(server_id, day, attempts=4):
         when = datetime.datetime(2025, 1, 1, 2, 0, tzinfo=datetime.UTC) + datetime.timedelta(days=day)
-        img = sdk.image.create_image(
-            name=f"{NAME}-{when:%Y%m%d%H%M}-daily",
-            disk_format="raw",
-            container_format="bare",
-            properties={"image_type": "backup", "backup_type": "daily", "instance_uuid": server_id},
-            data=io.BytesIO(b"\1" * 1024),
-            allow_duplicates=True,  # every server's backups share these names
-        )
-        return img.id
+        for attempt in range(1, attempts + 1):
+            try:
+                return sdk.image.create_image(
+                    name=f"{NAME}-{when:%Y%m%d%H%M}-daily",
+                    disk_format="raw",
+                    container_format="bare",
+                    properties={"image_type": "backup", "backup_type": "daily", "instance_uuid": server_id},
+                    data=io.BytesIO(b"\1" * 1024),
+                    allow_duplicates=True,  # every server's backups share these names
+                ).id
+            except openstack.exceptions.HttpException:
+                # Glance on SQLite may answer 500 "database is locked": drop the half-made image.
+                for image in sdk.image.images(name=f"{NAME}-{when:%Y%m%d%H%M}-daily", status="queued"):
+                    sdk.image.delete_image(image, ignore_missing=True)
+                if attempt == attempts:
+                    raise
+                time.sleep(attempt)
+        return None
 
     started = time.monotonic()
-    with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        list(pool.map(seed, [(sid, day) for sid in ids for day in range(KEEP)]))
+    # One at a time: Glance keeps its database in SQLite too.
+    for sid in ids:
+        for day in range(KEEP):
+            seed(sid, day)
     seed_seconds = time.monotonic() - started
     return {"ids": ids, "boot_seconds": round(boot_seconds, 1), "seed_seconds": round(seed_seconds, 1)}
 
