@@ -163,14 +163,22 @@ def fleet(sdk):
     # One at a time, each ACTIVE before the next: the stack's Nova runs on SQLite, where
     # concurrent builds fail with "database is locked".
     for i in range(SERVERS):
-        server = sdk.compute.create_server(
-            name=f"p4-{i:03d}",
-            image_id=image.id,
-            flavor_id=flavor.id,
-            networks="none",
-            metadata={"backup": NAME},
-        )
-        servers.append(sdk.compute.wait_for_server(server, interval=0.2, wait=300))
+        for attempt in range(1, 4):
+            server = sdk.compute.create_server(
+                name=f"p4-{i:03d}",
+                image_id=image.id,
+                flavor_id=flavor.id,
+                networks="none",
+                metadata={"backup": NAME},
+            )
+            try:
+                servers.append(sdk.compute.wait_for_server(server, interval=0.2, wait=60))
+                break
+            except (openstack.exceptions.ResourceFailure, openstack.exceptions.ResourceTimeout):
+                # A build that hit "database is locked" ends in ERROR or stays in BUILD: replace it.
+                sdk.compute.delete_server(server, ignore_missing=True)
+                if attempt == 3:
+                    raise
     ids = sorted(s.id for s in servers)
     boot_seconds = time.monotonic() - started
 
