@@ -176,3 +176,19 @@ def test_clean_undoes_the_pkg_install_in_reverse(tmp_path):
     assert {"service": "ironic-service-ironic-api-dead"} in dropin["require"]
     assert "ironic-config-file-absent" in states
     assert "ironic-install-pkgs-removed" not in states, "packages stay unless ironic.install.clean"
+
+
+def test_pip_install_renders_one_process(tmp_path):
+    pillar = yaml.safe_load((FORMULA / "pillar.example").read_text())
+    pillar["ironic"]["lookup"]["install"] = {"method": "pip", "version": "39.0.0"}
+    states = show_sls(tmp_path, yaml.safe_dump(pillar))
+    conf = render_conf(states)
+    assert "rpc_transport = none" in conf and "[json_rpc]" not in conf
+    assert "ironic-install-pip-installed" in states and "ironic-install-pkgs-installed" not in states
+    assert (
+        state_args(states, "ironic-service-unit-managed", "file")["name"]
+        == "/etc/systemd/system/ironic.service"
+    )
+    running = state_args(states, "ironic-service-ironic-running")
+    assert {"service": "ironic-service-ironic-enabled"} in running["require"]
+    assert "ironic-service-ironic-api-running" not in states
