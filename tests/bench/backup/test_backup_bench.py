@@ -248,11 +248,17 @@ def run_stacksalt(loaders, admin_cloud, stack):
     svc_before = service_requests(stack["dir"])
     started = time.monotonic()
     report = loaders.modules.instance_backup.backup_many(
-        NAME, metadata={"backup": NAME}, rotation=KEEP, cloud="bench"
+        NAME,
+        metadata={"backup": NAME},
+        rotation=KEEP,
+        concurrency=CONCURRENCY,
+        wait_timeout=300,
+        cloud="bench",
     )
     seconds = time.monotonic() - started
     time.sleep(1.0)  # let the access logs catch up
-    assert report["result"] is True, report["summary"]
+    errors = sorted({r["error"] for r in report["servers"] if r["error"]})
+    assert report["result"] is True, (report["summary"], errors[:5])
     assert report["summary"]["created"] == SERVERS and report["summary"]["deleted"] == SERVERS, report[
         "summary"
     ]
