@@ -51,11 +51,7 @@ def _u(name):
 
 def _connect(cloud=None):
     """The process-wide openstacksdk connection for ``cloud`` (``_utils/stacksalt_openstack``)."""
-    config = __salt__["config.get"]("openstack", {}) or {}
-    try:
-        return __utils__["stacksalt_openstack.connect"](cloud=cloud, config=config)
-    except RuntimeError as exc:
-        raise CommandExecutionError(str(exc)) from exc
+    return __utils__["stacksalt_openstack.salt_connect"](__salt__["config.get"], cloud)
 
 
 def _ceph(conf=None, user=None, keyring=None, cluster=None):

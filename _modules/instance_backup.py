@@ -322,13 +322,9 @@ def match_servers(servers, names=None, tags=None, metadata=None):
 
 
 def _conn(cloud=None):
-    config = __salt__["config.get"]("openstack", {}) or {}
-    try:
-        return __utils__["stacksalt_openstack.connect"](
-            cloud=cloud, config=config, microversions={"compute": COMPUTE_MICROVERSION}
-        )
-    except RuntimeError as exc:
-        raise CommandExecutionError(str(exc)) from exc
+    return __utils__["stacksalt_openstack.salt_connect"](
+        __salt__["config.get"], cloud, microversions={"compute": COMPUTE_MICROVERSION}
+    )
 
 
 def _error(exc):

@@ -508,11 +508,7 @@ def _digest_matches(value, stored):
 
 
 def _conn(cloud=None):
-    config = __salt__["config.get"]("openstack", {})
-    try:
-        return __utils__["stacksalt_openstack.connect"](cloud=cloud, config=config)
-    except RuntimeError as exc:
-        raise CommandExecutionError(str(exc)) from exc
+    return __utils__["stacksalt_openstack.salt_connect"](__salt__["config.get"], cloud)
 
 
 def _request(conn, method, url, retry=True, **kwargs):

@@ -511,13 +511,9 @@ def _project_diff(live, wanted, names):
 
 
 def _conn(cloud=None):
-    config = __salt__["config.get"]("openstack", {}) or {}
-    try:
-        return __utils__["stacksalt_openstack.connect"](
-            cloud=cloud, config=config, microversions={"compute": COMPUTE_MICROVERSION}
-        )
-    except RuntimeError as exc:
-        raise CommandExecutionError(str(exc)) from exc
+    return __utils__["stacksalt_openstack.salt_connect"](
+        __salt__["config.get"], cloud, microversions={"compute": COMPUTE_MICROVERSION}
+    )
 
 
 def _compute(conn, method, url, **kwargs):
@@ -527,7 +523,7 @@ def _compute(conn, method, url, **kwargs):
 
 
 def _error(what, exc):
-    return CommandExecutionError(f"{what}: {__utils__['stacksalt_openstack.error_message'](exc)}")
+    return __utils__["stacksalt_openstack.command_error"](what, exc)
 
 
 def _paged(conn, url, key, params=None):

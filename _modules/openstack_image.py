@@ -313,11 +313,7 @@ def plan(properties, live_properties):
 
 
 def _conn(cloud=None):
-    config = __salt__["config.get"]("openstack", {}) or {}
-    try:
-        return __utils__["stacksalt_openstack.connect"](cloud=cloud, config=config)
-    except RuntimeError as exc:
-        raise CommandExecutionError(str(exc)) from exc
+    return __utils__["stacksalt_openstack.salt_connect"](__salt__["config.get"], cloud)
 
 
 def _image(conn, method, url, **kwargs):
@@ -325,7 +321,7 @@ def _image(conn, method, url, **kwargs):
 
 
 def _error(what, exc):
-    return CommandExecutionError(f"{what}: {__utils__['stacksalt_openstack.error_message'](exc)}")
+    return __utils__["stacksalt_openstack.command_error"](what, exc)
 
 
 def _find(conn, name_or_id):

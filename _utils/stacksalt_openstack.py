@@ -19,6 +19,9 @@ The public API is small on purpose; everything else is private:
     ``clouds.yaml`` (``OS_CLIENT_CONFIG_FILE`` or the standard locations).
     Every service is pinned to an explicit microversion (``MICROVERSIONS``, overridable).
 
+``salt_connect(config_get, cloud=None, microversions=None)`` / ``command_error(what, exc)``
+    The same for loader modules (settings through ``config.get``) and their error type.
+
 ``mask(data)``
     A deep copy with the values of secret-looking keys replaced by ``MASK``.
 
@@ -54,6 +57,8 @@ import re
 import secrets
 import threading
 import time
+
+from salt.exceptions import CommandExecutionError
 
 try:
     import openstack
@@ -211,6 +216,23 @@ def connect(cloud=None, config=None, microversions=None):
         _widen_pool(conn)
         _CONNECTIONS[key] = conn
         return conn
+
+
+def salt_connect(config_get, cloud=None, microversions=None):
+    """
+    :func:`connect` for loader modules: the ``openstack`` settings come through their
+    ``config.get`` (minion config, then pillar) and a cloud that is not configured raises
+    ``CommandExecutionError``, which Salt reports without a traceback.
+    """
+    try:
+        return connect(cloud=cloud, config=config_get("openstack", {}) or {}, microversions=microversions)
+    except RuntimeError as exc:
+        raise CommandExecutionError(str(exc)) from exc
+
+
+def command_error(what, exc):
+    """A ``CommandExecutionError`` saying ``what`` failed and why (:func:`error_message`)."""
+    return CommandExecutionError(f"{what}: {error_message(exc)}")
 
 
 def _widen_pool(conn, size=POOL_SIZE):
