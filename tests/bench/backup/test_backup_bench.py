@@ -37,7 +37,9 @@ import openstack.exceptions
 import pytest
 import yaml
 
-pytestmark = [pytest.mark.bench, pytest.mark.timeout(1800)]
+# needs_mariadb: tools/run-tests leaves this bench out (and says so) until openstack-svc runs Nova
+# on MariaDB; on SQLite Nova answers concurrent snapshots with HTTP 500 (docs/instance-backup.md).
+pytestmark = [pytest.mark.bench, pytest.mark.needs_mariadb, pytest.mark.timeout(1800)]
 
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[2]
