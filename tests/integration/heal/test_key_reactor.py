@@ -55,7 +55,7 @@ def test_allowed_id_with_its_fingerprint_is_accepted_others_stay_pending(
     assert accepted.found_all_events, "the reactor did not accept newhost1"
     assert [e.data["id"] for e in accepted.matches] == ["newhost1"]
     alerts = event_listener.wait_for_events(
-        [(reactor_master.id, ALERT), (reactor_master.id, ALERT)], after_time=start, timeout=30
+        [(reactor_master.id, ALERT), (reactor_master.id, ALERT)], after_time=start, timeout=90
     )
     by_id = {
         e.data["id"]: e.data
