@@ -37,6 +37,8 @@ import openstack.exceptions
 import pytest
 import yaml
 
+from tests.support.loaders import loader_opts
+
 # needs_mariadb: tools/run-tests leaves this bench out (and says so) until openstack-svc runs Nova
 # on MariaDB; on SQLite Nova answers concurrent snapshots with HTTP 500 (docs/instance-backup.md).
 pytestmark = [pytest.mark.bench, pytest.mark.needs_mariadb, pytest.mark.timeout(1800)]
@@ -123,31 +125,12 @@ def sdk(admin_cloud):
 
 @pytest.fixture(scope="module")
 def loaders(tmp_path_factory, admin_cloud):
-    import salt.config
     from saltfactories.utils.functional import Loaders
 
     root = tmp_path_factory.mktemp("bench-backup") / "salt"
-    opts = salt.config.minion_config(None)
-    opts.update(
-        {
-            "id": "bench-backup",
-            "root_dir": str(root),
-            "cachedir": str(root / "cache"),
-            "extension_modules": str(root / "cache" / "extmods"),
-            "pki_dir": str(root / "pki"),
-            "sock_dir": str(root / "sock"),
-            "file_client": "local",
-            "file_roots": {"base": [str(REPO / "salt")]},
-            "pillar_roots": {"base": []},
-            "module_dirs": [str(REPO / "_modules")],
-            "states_dirs": [str(REPO / "_states")],
-            "utils_dirs": [str(REPO / "_utils")],
-            "grains_cache": False,
-            "openstack": {"cloud": "bench", "clouds": {"bench": admin_cloud}},
-        }
+    opts = loader_opts(
+        root, "bench-backup", extra={"openstack": {"cloud": "bench", "clouds": {"bench": admin_cloud}}}
     )
-    for key in ("cachedir", "pki_dir", "sock_dir"):
-        pathlib.Path(opts[key]).mkdir(parents=True, exist_ok=True)
     return Loaders(opts)
 
 

@@ -20,6 +20,8 @@ import pytest
 import yaml
 from saltfactories.utils.functional import Loaders
 
+from tests.support.loaders import loader_opts
+
 REPO = pathlib.Path(__file__).resolve().parents[3]
 OPENSTACK_SVC = REPO / "lab" / "services" / "openstack" / "openstack-svc"
 
@@ -115,32 +117,7 @@ def compute_conn(cloud_config):
 
 def minion_opts(tmp_path, extra=None):
     """Minion opts for salt's loaders with the repository's _modules, _states and _utils."""
-    import salt.config
-
-    root = tmp_path / "salt"
-    opts = salt.config.minion_config(None)
-    opts.update(
-        {
-            "id": "functional-openstack",
-            "root_dir": str(root),
-            "cachedir": str(root / "cache"),
-            # Never the host's /var/cache/salt/minion/extmods: stale synced copies would shadow ours.
-            "extension_modules": str(root / "cache" / "extmods"),
-            "pki_dir": str(root / "pki"),
-            "sock_dir": str(root / "sock"),
-            "file_client": "local",
-            "file_roots": {"base": [str(REPO / "salt")]},  # not the repo root: it holds .venv/.tmp
-            "pillar_roots": {"base": []},
-            "module_dirs": [str(REPO / "_modules")],
-            "states_dirs": [str(REPO / "_states")],
-            "utils_dirs": [str(REPO / "_utils")],
-            "grains_cache": False,
-        }
-    )
-    for path in ("cachedir", "pki_dir", "sock_dir"):
-        pathlib.Path(opts[path]).mkdir(parents=True, exist_ok=True)
-    opts.update(extra or {})
-    return opts
+    return loader_opts(tmp_path / "salt", "functional-openstack", extra=extra)
 
 
 @pytest.fixture(scope="module")

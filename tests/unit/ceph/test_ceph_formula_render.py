@@ -13,6 +13,8 @@ import salt.pillar
 import yaml
 from saltfactories.utils.functional import Loaders
 
+from tests.support.loaders import loader_opts
+
 pytestmark = pytest.mark.unit
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
@@ -22,27 +24,7 @@ GLANCE_KEY = EXAMPLE["ceph"]["keys"]["clients"]["glance"]
 
 
 def opts_for(tmp_path, minion_id):
-    opts = salt.config.minion_config(None)
-    root = tmp_path / minion_id
-    opts.update(
-        {
-            "id": minion_id,
-            "root_dir": str(root),
-            "cachedir": str(root / "cache"),
-            "extension_modules": str(root / "cache" / "extmods"),
-            "pki_dir": str(root / "pki"),
-            "sock_dir": str(root / "sock"),
-            "file_client": "local",
-            "file_roots": {"base": [str(REPO / "salt")]},  # not the repo root: it holds .venv/.tmp
-            "pillar_roots": {"base": [str(PILLAR_ROOT)]},
-            "module_dirs": [str(REPO / "_modules")],
-            "states_dirs": [str(REPO / "_states")],
-            "utils_dirs": [str(REPO / "_utils")],
-        }
-    )
-    for key in ("cachedir", "pki_dir", "sock_dir"):
-        pathlib.Path(opts[key]).mkdir(parents=True, exist_ok=True)
-    return opts
+    return loader_opts(tmp_path / minion_id, minion_id, pillar_roots=[PILLAR_ROOT])
 
 
 def compiled_pillar(tmp_path, minion_id):

@@ -16,6 +16,7 @@ import openstack.exceptions
 import pytest
 
 from tests.functional.openstack.backup.glance_proxy import GlanceProxy
+from tests.support.loaders import loader_opts
 
 REPO = pathlib.Path(__file__).resolve().parents[4]
 
@@ -45,38 +46,22 @@ def glance_proxy(openstack_compute):
 @pytest.fixture(scope="module")
 def loaders(tmp_path_factory, admin_cloud, glance_proxy):
     """Salt loaders with two clouds: `admin`, and `flaky` whose Glance traffic crosses the proxy."""
-    import salt.config
     from saltfactories.utils.functional import Loaders
 
     root = tmp_path_factory.mktemp("backup-loaders") / "salt"
-    opts = salt.config.minion_config(None)
-    opts.update(
-        {
-            "id": "functional-backup",
-            "root_dir": str(root),
-            "cachedir": str(root / "cache"),
-            # Never the host's /var/cache/salt/minion/extmods: stale synced copies would shadow ours.
-            "extension_modules": str(root / "cache" / "extmods"),
-            "pki_dir": str(root / "pki"),
-            "sock_dir": str(root / "sock"),
-            "file_client": "local",
-            "file_roots": {"base": [str(REPO / "salt")]},
-            "pillar_roots": {"base": []},
-            "module_dirs": [str(REPO / "_modules")],
-            "states_dirs": [str(REPO / "_states")],
-            "utils_dirs": [str(REPO / "_utils")],
-            "grains_cache": False,
+    opts = loader_opts(
+        root,
+        "functional-backup",
+        extra={
             "openstack": {
                 "cloud": "admin",
                 "clouds": {
                     "admin": admin_cloud,
                     "flaky": dict(admin_cloud, image_endpoint_override=glance_proxy.url),
                 },
-            },
-        }
+            }
+        },
     )
-    for key in ("cachedir", "pki_dir", "sock_dir"):
-        pathlib.Path(opts[key]).mkdir(parents=True, exist_ok=True)
     return Loaders(opts)
 
 
