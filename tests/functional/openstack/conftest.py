@@ -16,6 +16,7 @@ import shlex
 import subprocess
 import time
 
+import openstack.exceptions
 import pytest
 import yaml
 from saltfactories.utils.functional import Loaders
@@ -113,6 +114,24 @@ def compute_conn(cloud_config):
     conn = openstack.connection.Connection(config=region)
     yield conn
     conn.close()
+
+
+def delete_servers(conn, servers, timeout=180):
+    """
+    Delete servers and wait until Nova has forgotten them: a server left behind keeps its host
+    busy, and Nova then refuses to move that host into an aggregate with an availability zone.
+    """
+    for server in servers:
+        for attempt in range(5):  # Nova on SQLite may answer 500 "database is locked"
+            try:
+                conn.compute.delete_server(server.id, ignore_missing=True)
+                break
+            except openstack.exceptions.HttpException:
+                if attempt == 4:
+                    raise
+                time.sleep(1 + attempt)
+    for server in servers:
+        conn.compute.wait_for_delete(server, interval=0.3, wait=timeout)
 
 
 def minion_opts(tmp_path, extra=None):

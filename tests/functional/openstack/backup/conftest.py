@@ -12,10 +12,10 @@ import pathlib
 import time
 import uuid
 
-import openstack.exceptions
 import pytest
 
 from tests.functional.openstack.backup.glance_proxy import GlanceProxy
+from tests.functional.openstack.conftest import delete_servers
 from tests.support.loaders import loader_opts
 
 REPO = pathlib.Path(__file__).resolve().parents[4]
@@ -125,13 +125,7 @@ def boot(sdk, base_images, flavor):
         return servers
 
     yield boot_many
-    for server in made:
-        for attempt in range(5):  # Nova on SQLite may answer 500 "database is locked"
-            try:
-                sdk.compute.delete_server(server.id, ignore_missing=True)
-                break
-            except openstack.exceptions.HttpException:
-                time.sleep(1 + attempt)
+    delete_servers(sdk, made)
 
 
 def wait_server(sdk, server_id, timeout=180, want="ACTIVE"):

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from tests.functional.openstack.backup.conftest import REPO, backups_of, boot_servers
+from tests.functional.openstack.conftest import delete_servers
 
 pytestmark = [pytest.mark.functional, pytest.mark.timeout(900)]
 
@@ -38,7 +39,7 @@ def salt_factories_config():
 def policy_server(sdk, base_images, flavor):
     (server,) = boot_servers(sdk, base_images["plain"], flavor, f"bk-sched-{uuid.uuid4().hex[:6]}")
     yield server
-    sdk.compute.delete_server(server.id, ignore_missing=True)
+    delete_servers(sdk, [server])
 
 
 @pytest.fixture(scope="module")
