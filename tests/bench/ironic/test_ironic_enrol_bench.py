@@ -257,6 +257,7 @@ def test_p1_enrol(scenario_instances, tmp_path_factory, monkeypatch, clean):
     out.write_text(json.dumps(previous, indent=2))
     print(f"\nP1 {'cleaning on' if clean else 'cleaning off'}: {json.dumps(results, indent=1)}")
 
+    # Behaviour, not speed: the no-op re-check is one listing of nodes and ports (plus auth and
+    # discovery), whatever the machine. Timings and ratios are reported, never asserted: a CI
+    # machine's load decides them.
     assert results["noop"]["requests"] <= 5, results["noop"]
-    assert results["ratios_vs_state"]["cli"]["time"] >= 20, results["ratios_vs_state"]
-    assert results["ratios_vs_state"]["sdk"]["time"] >= 4, results["ratios_vs_state"]
