@@ -537,6 +537,7 @@ def _run(
             return server["id"], None, _error(exc)
 
     new_ids = {}
+    phases = {}
     if not test:
         for server_id, image_id, err in _pool_map(create, ready, concurrency):
             if err:
@@ -545,6 +546,7 @@ def _run(
                 new_ids[server_id] = image_id
                 reports[server_id]["created"] = {"id": image_id, "name": stamp_name, "status": "queued"}
         _fire({"phase": "created", "servers": len(servers), "created": len(new_ids)})
+        phases["create"] = round(time.monotonic() - started, 2)
         try:
             statuses = _wait_images(conn, list(new_ids.values()), wait_timeout) if new_ids else {}
         except Exception as exc:  # noqa: BLE001 - Glance unreachable: report, delete nothing
@@ -557,6 +559,7 @@ def _run(
                     f"backup {stamp_name} ({image_id}) did not become active ({status}); "
                     "no older backup was deleted"
                 )
+        phases["wait"] = round(time.monotonic() - started - phases["create"], 2)
     # One list of every backup (of the server, or of all the project's servers), one pass each.
     confirmed = [s for s in ready if test or reports[s["id"]]["created"] and not reports[s["id"]]["error"]]
     listing_error = None
@@ -616,6 +619,10 @@ def _run(
         "failed_servers": sum(1 for r in rows if r["error"]),
         "seconds": round(time.monotonic() - started, 2),
     }
+    if phases:
+        # Where the time went: createBackup calls, waiting for Nova's snapshots, rotation.
+        phases["rotate"] = round(summary["seconds"] - phases["create"] - phases["wait"], 2)
+        summary["phase_seconds"] = phases
     if not test:
         _fire(dict(summary, final=True, name=name))
     return {
