@@ -122,7 +122,7 @@ def delete_servers(conn, servers, timeout=180):
     busy, and Nova then refuses to move that host into an aggregate with an availability zone.
     """
     for server in servers:
-        for attempt in range(5):  # Nova on SQLite may answer 500 "database is locked"
+        for attempt in range(5):  # a busy Nova may answer 500 or 409 while the server is busy
             try:
                 conn.compute.delete_server(server.id, ignore_missing=True)
                 break

@@ -91,9 +91,8 @@ def flavor(sdk):
 
 def boot_servers(sdk, image_id, flavor_id, prefix, count=1, attempts=3):
     """
-    Boot servers (networks none) one at a time, each ACTIVE before the next: the session's Nova
-    runs on SQLite, where concurrent builds can fail with "database is locked" (a build that
-    failed that way is deleted and tried again).
+    Boot servers (networks none) one at a time, each ACTIVE before the next (a build that failed
+    is deleted and tried again): setup, where a predictable order beats speed.
     """
     servers = []
     for i in range(count):
