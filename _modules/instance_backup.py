@@ -348,27 +348,25 @@ def _request(proxy, method, url, retry=True, retry_statuses=(409, 503), **kwargs
     return __utils__["stacksalt_openstack.call"](once, retry_statuses=retry_statuses)
 
 
-def _list_images(conn, **filters):
-    """Every Glance image matching ``filters`` (following Glance's pages of ``GLANCE_PAGE``)."""
-    images, params = [], dict(filters, limit=GLANCE_PAGE)
+def _list_paged(proxy, path, key, next_key, params):
+    """Every item of a paged listing: Glance says ``next``, Nova ``servers_links``."""
+    items = []
     while True:
-        data = _request(conn.image, "GET", "/images", params=params).json()
-        page = data.get("images", [])
-        images.extend(page)
-        if not data.get("next") or not page:
-            return images
+        data = _request(proxy, "GET", path, params=params).json()
+        page = data.get(key, [])
+        items.extend(page)
+        if not data.get(next_key) or not page:
+            return items
         params = dict(params, marker=page[-1]["id"])
+
+
+def _list_images(conn, **filters):
+    """Every Glance image matching ``filters`` (in pages of ``GLANCE_PAGE``)."""
+    return _list_paged(conn.image, "/images", "images", "next", dict(filters, limit=GLANCE_PAGE))
 
 
 def _list_servers(conn, **filters):
-    servers, params = [], dict(filters)
-    while True:
-        data = _request(conn.compute, "GET", "/servers/detail", params=params).json()
-        page = data.get("servers", [])
-        servers.extend(page)
-        if not data.get("servers_links") or not page:
-            return servers
-        params = dict(params, marker=page[-1]["id"])
+    return _list_paged(conn.compute, "/servers/detail", "servers", "servers_links", dict(filters))
 
 
 def _get_server(conn, ref):
