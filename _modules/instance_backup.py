@@ -333,19 +333,11 @@ def _error(exc):
     return __utils__["stacksalt_openstack.error_message"](exc)
 
 
-def _request(proxy, method, url, retry=True, retry_statuses=(409, 503), **kwargs):
-    """One API call; HTTP errors raise (``retry_statuses`` are retried with backoff when ``retry``)."""
+def _request(proxy, method, url, **kwargs):
+    """One API call (Nova's at ``COMPUTE_MICROVERSION``); see ``stacksalt_openstack.request``."""
     if proxy.service_type == "compute":
         kwargs.setdefault("microversion", COMPUTE_MICROVERSION)
-
-    def once():
-        resp = proxy.request(url, method, raise_exc=False, **kwargs)
-        openstack.exceptions.raise_from_response(resp)
-        return resp
-
-    if not retry:
-        return once()
-    return __utils__["stacksalt_openstack.call"](once, retry_statuses=retry_statuses)
+    return __utils__["stacksalt_openstack.request"](proxy, method, url, **kwargs)
 
 
 def _list_paged(proxy, path, key, next_key, params):

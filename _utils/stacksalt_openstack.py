@@ -162,15 +162,18 @@ def call(func, *args, retry_statuses=(409, 503), attempts=10, base_delay=0.2, ma
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def request(proxy, method, url, microversion=None, retry=True, **kwargs):
-    """One REST call through ``proxy`` at ``microversion``; HTTP errors raise (see the module doc)."""
+def request(proxy, method, url, microversion=None, retry=True, retry_statuses=(409, 503), **kwargs):
+    """
+    One REST call through ``proxy`` at ``microversion``; HTTP errors raise (see the module doc),
+    ``retry_statuses`` are retried (see :func:`call`) unless ``retry`` is false.
+    """
 
     def once():
         resp = proxy.request(url, method, microversion=microversion, raise_exc=False, **kwargs)
         openstack.exceptions.raise_from_response(resp)
         return resp
 
-    return call(once) if retry else once()
+    return call(once, retry_statuses=retry_statuses) if retry else once()
 
 
 def _cloud_settings(cloud, config):
