@@ -40,9 +40,16 @@ The public API is small on purpose; everything else is private:
 ``http_status(exc)``
     The HTTP status of an openstacksdk/keystoneauth exception, or ``None``.
 
-``request(proxy, method, url, microversion=None, retry=True, **kwargs)``
+``request(proxy, method, url, microversion=None, retry=True, idempotent=None, before_retry=None, **kwargs)``
     One REST call through a service proxy (``conn.compute``...) with an explicit microversion;
-    an HTTP error raises the openstacksdk exception; 409/503 are retried through ``call``.
+    an HTTP error raises the openstacksdk exception. 409/503 and reset connections are retried
+    only where a repeat cannot duplicate work or hide a conflict (``retry_decision``): always
+    for GET/HEAD/OPTIONS/PUT/DELETE/PATCH (``idempotent=None``, by method); for a POST, after a
+    refusal (409) but not after an answer that may have been lost once the work was done (503,
+    reset), unless ``before_retry()`` first looks for that work and finds none.
+
+``retry_decision(...)``
+    The pure rule behind ``request``: ``raise``, ``retry`` or ``check`` (then retry).
 
 ``error_message(exc)``
     A one-line, secret-free message an operator can act on.
@@ -162,18 +169,96 @@ def call(func, *args, retry_statuses=(409, 503), attempts=10, base_delay=0.2, ma
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def request(proxy, method, url, microversion=None, retry=True, retry_statuses=(409, 503), **kwargs):
-    """
-    One REST call through ``proxy`` at ``microversion``; HTTP errors raise (see the module doc),
-    ``retry_statuses`` are retried (see :func:`call`) unless ``retry`` is false.
-    """
+#: Methods whose repetition has the effect of one call: RFC 9110's idempotent methods, and PATCH
+#: (the modules' PATCH bodies set keys, none appends to a list; one that does passes idempotent=False).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
+#: Failures that may come after the service did the work: a proxy or load balancer answering for a
+#: service whose reply it lost, a connection reset before the answer. Retrying a POST after one of
+#: them can create a second object (a second backup image) or turn our own success into a 409.
+AMBIGUOUS_STATUSES = frozenset({502, 503, 504})
 
-    def once():
-        resp = proxy.request(url, method, microversion=microversion, raise_exc=False, **kwargs)
-        openstack.exceptions.raise_from_response(resp)
-        return resp
 
-    return call(once, retry_statuses=retry_statuses) if retry else once()
+def retry_decision(status, reset, retry_statuses, idempotent, has_check, ambiguous_before=False):
+    """
+    What ``request`` does after a failed attempt: ``"raise"``, ``"retry"``, or ``"check"`` (call
+    ``before_retry`` and retry only if it finds nothing).
+
+    status
+        The HTTP status of the failure (``None`` for a transport error).
+    reset
+        The connection was reset before an answer came.
+    retry_statuses
+        The statuses the caller counts as transient.
+    idempotent
+        A repeat has the effect of one call (GET, PUT, DELETE, PATCH of keys).
+    has_check
+        The caller gave a ``before_retry`` existence check.
+    ambiguous_before
+        An earlier attempt of this call failed ambiguously (so a 409 now may be our own work).
+    """
+    if not (status in retry_statuses or reset):
+        return "raise"
+    if idempotent:
+        return "retry"
+    if reset or status in AMBIGUOUS_STATUSES or ambiguous_before:
+        return "check" if has_check else "raise"
+    # The service answered and refused (409 while a server or node is busy): nothing was done.
+    return "retry"
+
+
+def request(
+    proxy,
+    method,
+    url,
+    microversion=None,
+    retry=True,
+    retry_statuses=(409, 503),
+    idempotent=None,
+    before_retry=None,
+    attempts=10,
+    base_delay=0.2,
+    max_delay=5.0,
+    **kwargs,
+):
+    """
+    One REST call through ``proxy`` at ``microversion``; HTTP errors raise the openstacksdk
+    exception. Failures with a status in ``retry_statuses`` (or a reset connection) are retried
+    with backoff (see :func:`call`) as :func:`retry_decision` allows, unless ``retry`` is false.
+
+    idempotent
+        ``None``: by method (only POST is not). Pass ``True`` for a POST whose repeat is
+        harmless (setting metadata), ``False`` for a PATCH that appends.
+    before_retry
+        For a non-idempotent call: ``before_retry()`` runs before a retry that follows an
+        ambiguous failure and looks for what the lost attempt would have made (a flavor by name,
+        a backup image by name and server). A value other than ``None`` means the work was done:
+        ``request`` returns that value instead of a response. ``None`` means it was not: retry.
+    """
+    if idempotent is None:
+        idempotent = method.upper() in IDEMPOTENT_METHODS
+    ambiguous = False
+    for attempt in range(1, attempts + 1):
+        try:
+            resp = proxy.request(url, method, microversion=microversion, raise_exc=False, **kwargs)
+            openstack.exceptions.raise_from_response(resp)
+            return resp
+        except Exception as exc:  # noqa: BLE001 - decided on the HTTP status just below
+            status, reset = http_status(exc), _is_connection_reset(exc)
+            decision = "raise"
+            if retry and attempt < attempts:
+                decision = retry_decision(
+                    status, reset, retry_statuses, idempotent, before_retry is not None, ambiguous
+                )
+            if decision == "raise":
+                raise
+            ambiguous = ambiguous or reset or status in AMBIGUOUS_STATUSES
+        delay = min(max_delay, base_delay * 2 ** (attempt - 1))
+        time.sleep(random.uniform(delay / 2, delay))
+        if decision == "check":
+            found = before_retry()
+            if found is not None:
+                return found
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _cloud_settings(cloud, config):
