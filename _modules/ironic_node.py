@@ -16,8 +16,12 @@ Node data uses the operator's enrolment file format (one mapping per node)::
     provision_state: available           # enroll | manageable | available (default)
 
 Only the keys a node sets are compared with Ironic: properties added by inspection and
-``******``-masked secrets never cause a change. A salted digest of each secret is kept in the
-node's ``extra`` (``stacksalt_secrets``) so a real password change is still detected.
+secrets Ironic masks (``******``) never cause a change. A salted digest of each secret (secret
+keys by the project's rule, ``_utils/stacksalt_secrets.py``: passwords, ``snmp_auth_key``,
+``snmp_priv_key``, ``snmp_community``, ``ipmi_hex_kg_key``..., and any URL with a password in
+its userinfo such as ``redfish_address: https://user:pass@bmc``) is kept in the node's
+``extra`` (``stacksalt_secrets``) so a real change is still detected. Returns, ``changes`` and
+events print every secret as ``**********``.
 
 Every call goes through one openstacksdk connection per process (``_utils/stacksalt_openstack``)
 with an explicit microversion; the cloud comes from ``openstack:clouds:<name>`` (minion config or
@@ -50,7 +54,6 @@ __virtualname__ = "ironic_node"
 
 EVENT_TAG = "salt/stacksalt/ironic_node/progress"
 DIGEST_KEY = "stacksalt_secrets"
-MASKED = "******"
 
 #: Classic drivers were removed from Ironic (Rocky); their hardware-type replacements.
 CLASSIC_DRIVERS = {
@@ -132,18 +135,25 @@ def __virtual__():
 # ---------------------------------------------------------------------------------------------
 
 
-def _is_secret(key):
-    return bool(
-        re.search(r"(password|passwd|secret|token|private_key|key_contents|passphrase)", str(key), re.I)
+# The project's one secret rule and mask (_utils/stacksalt_secrets.py).
+def _is_secret(key, value=None):
+    """A secret key (``ipmi_password``, ``snmp_auth_key``...) or a URL with a password in it."""
+    return __utils__["stacksalt_secrets.is_secret_key"](key) or __utils__["stacksalt_secrets.url_has_secret"](
+        value
     )
 
 
 def _mask(data):
-    if isinstance(data, dict):
-        return {k: (MASKED if _is_secret(k) and v not in (None, "") else _mask(v)) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return [_mask(v) for v in data]
-    return data
+    return __utils__["stacksalt_secrets.mask"](data)
+
+
+def _mask_value(value):
+    return __utils__["stacksalt_secrets.mask_value"](value)
+
+
+def _service_masked(value):
+    """True when Ironic returned its own mask (``******``) instead of the stored value."""
+    return __utils__["stacksalt_secrets.is_service_mask"](value)
 
 
 def validate(spec, where="node"):
@@ -367,11 +377,12 @@ def plan(spec, live=None, images=None):
         "comment": "",
     }
     changes = result["changes"]
-    # Secrets: digest what we send, keep the digest in extra.
+    # Secrets (secret keys, and URLs with a password in their userinfo): digest what we send,
+    # keep the digest in extra, so Ironic's masking of them never looks like a change.
     secrets_wanted = {
         f"driver_info/{k}": v
         for k, v in want.get("driver_info", {}).items()
-        if _is_secret(k) and v is not None
+        if v is not None and _is_secret(k, v)
     }
 
     if live is None:
@@ -412,18 +423,17 @@ def plan(spec, live=None, images=None):
                 continue
             current = live_section.get(key)
             dkey = f"{section}/{key}"
-            if dkey in secrets_wanted or (current == MASKED and value != MASKED):
+            if dkey in secrets_wanted or (_service_masked(current) and not _service_masked(value)):
                 stored = digests.get(dkey)
-                if current == value or (current == MASKED and stored and _digest_matches(value, stored)):
-                    if current == value and _is_secret(key) and not stored:
+                if current == value or (
+                    _service_masked(current) and stored and _digest_matches(value, stored)
+                ):
+                    if current == value and dkey in secrets_wanted and not stored:
                         new_digests[dkey] = _digest(value)
                     continue
                 new_digests[dkey] = _digest(value)
                 patch.append({"op": "add", "path": _pointer(section, key), "value": value})
-                changes[dkey.replace("/", ":")] = {
-                    "old": MASKED if current not in (None, "") else None,
-                    "new": MASKED,
-                }
+                changes[dkey.replace("/", ":")] = {"old": _mask_value(current), "new": _mask_value(value)}
             elif current != value:
                 patch.append({"op": "add", "path": _pointer(section, key), "value": value})
                 changes[f"{section}:{key}"] = {

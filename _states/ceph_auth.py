@@ -25,7 +25,8 @@ def __virtual__():
 
 
 def _mask(key):
-    return "**********" if key else key
+    # The project's one mask (_utils/stacksalt_secrets.py).
+    return __utils__["stacksalt_secrets.mask_value"](key)
 
 
 def present(name, caps, key=None, conf=None, user=None, keyring=None, cluster=None):

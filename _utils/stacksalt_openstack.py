@@ -22,15 +22,13 @@ The public API is small on purpose; everything else is private:
 ``salt_connect(config_get, cloud=None, microversions=None)`` / ``command_error(what, exc)``
     The same for loader modules (settings through ``config.get``) and their error type.
 
-``mask(data)``
-    A deep copy with the values of secret-looking keys replaced by ``MASK``.
-
-``is_secret_key(key)``
-    True for keys such as ``ipmi_password``, ``redfish_password``, ``ssh_key_contents``.
+``mask(data)`` / ``is_secret_key(key)`` / ``MASK``
+    The project's one secret rule and mask (``_utils/stacksalt_secrets.py``): a deep copy with
+    secret values replaced by ``MASK``; True for keys such as ``ipmi_password``, ``snmp_auth_key``.
 
 ``digest(value, salt=None)`` / ``digest_matches(value, stored)``
     A salted SHA-256 digest (``sha256$<salt>$<hex>``) of a secret, so a state can tell a real
-    password change from the ``******`` the service returns on every read.
+    password change from the ``******`` the service returns on every read (``SERVICE_MASKS``).
 
 ``call(func, *args, retry_statuses=(409, 503), attempts=10, base_delay=0.2, max_delay=5.0, **kwargs)``
     Call ``func`` and retry with exponential backoff and jitter while it fails with one of the
@@ -57,10 +55,10 @@ The public API is small on purpose; everything else is private:
 
 import hashlib
 import hmac
+import importlib.util
 import json
 import os
 import random
-import re
 import secrets
 import threading
 import time
@@ -83,8 +81,21 @@ __virtualname__ = "stacksalt_openstack"
 #: per-node automated_clean (1.47) and node history (1.78).
 MICROVERSIONS = {"baremetal": "1.78"}
 
-MASK = "******"
-SECRET_KEY_RE = re.compile(r"(password|passwd|secret|token|private_key|key_contents|passphrase)", re.I)
+
+def _load_secrets():
+    # Salt loads utils under its own package name, so one util cannot import another by name:
+    # the project's one secret rule is loaded from the sibling file.
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stacksalt_secrets.py")
+    spec = importlib.util.spec_from_file_location("stacksalt_secrets_for_openstack", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+_secrets = _load_secrets()
+MASK = _secrets.MASK
+SECRET_KEY_RE = _secrets.SECRET_KEY_RE
+SERVICE_MASKS = _secrets.SERVICE_MASKS
 
 #: HTTP connections kept per host: enough for the bulk states' worker pools.
 POOL_SIZE = 32
@@ -99,16 +110,12 @@ def __virtual__():
 
 def is_secret_key(key):
     """True when a mapping key names a secret (its value must never be printed)."""
-    return isinstance(key, str) and bool(SECRET_KEY_RE.search(key))
+    return _secrets.is_secret_key(key)
 
 
 def mask(data):
-    """Return a deep copy of ``data`` with every secret-keyed value replaced by ``MASK``."""
-    if isinstance(data, dict):
-        return {k: (MASK if is_secret_key(k) and v not in (None, "") else mask(v)) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return [mask(v) for v in data]
-    return data
+    """Return a deep copy of ``data`` with every secret value replaced by ``MASK``."""
+    return _secrets.mask(data)
 
 
 def digest(value, salt=None):

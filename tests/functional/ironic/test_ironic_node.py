@@ -11,6 +11,8 @@ import yaml
 
 pytestmark = [pytest.mark.functional, pytest.mark.timeout(600)]
 
+# The project's mask (_utils/stacksalt_secrets.py); Ironic's own is "******".
+MASK = "**********"
 SYSTEM = "/redfish/v1/Systems/5a1d0000-0000-4000-8000-{:012x}"
 
 
@@ -92,7 +94,7 @@ def test_enrol_redfish_node_then_second_run_has_no_changes(ironic_loaders, ironi
     assert node["provision_state"] == "available"
     # The manage step crossed the Redfish protocol: the emulator reported the power state.
     assert node["power_state"] in ("power off", "power on")
-    assert node["driver_info"]["redfish_password"] == "******"
+    assert node["driver_info"]["redfish_password"] == "******"  # Ironic's own mask
     second = present(ironic_loaders, "off", spec)
     assert second.result is True, second.comment
     assert second.changes == {}
@@ -104,7 +106,7 @@ def test_password_change_is_detected_and_masked(ironic_loaders, ironic_off):
     spec["driver_info"]["redfish_password"] = "n3w-s3cret"
     planned = present(ironic_loaders, "off", spec, test=True)
     assert planned.result is None
-    assert planned.changes == {"driver_info:redfish_password": {"old": "******", "new": "******"}}
+    assert planned.changes == {"driver_info:redfish_password": {"old": MASK, "new": MASK}}
     changed = present(ironic_loaders, "off", spec)
     assert changed.result is True and set(changed.changes) == {"driver_info:redfish_password"}
     assert_no_secret(changed.changes)
@@ -239,7 +241,7 @@ def test_test_mode_gives_the_exact_plan_and_changes_nothing(ironic_loaders, iron
     spec = redfish_node(ironic_off, "rf-plan", system=2, traits=["CUSTOM_X"])
     planned = present(ironic_loaders, "off", spec, test=True)
     assert planned.result is None
-    assert planned.changes["node"]["new"]["driver_info"]["redfish_password"] == "******"
+    assert planned.changes["node"]["new"]["driver_info"]["redfish_password"] == MASK
     assert planned.changes["traits"] == {"old": None, "new": ["CUSTOM_X"]}
     assert planned.changes["ports"] == {"old": [], "new": ["52:54:00:5a:00:02"]}
     assert_no_secret(planned.changes)

@@ -18,8 +18,16 @@ def _load(name, path):
 
 
 utils = _load("stacksalt_openstack_ut", REPO / "_utils/stacksalt_openstack.py")
+secrets_util = _load("stacksalt_secrets_ut", REPO / "_utils/stacksalt_secrets.py")
 mod = _load("ironic_node_ut", REPO / "_modules/ironic_node.py")
 mod.__utils__ = {f"stacksalt_openstack.{k}": getattr(utils, k) for k in ("digest", "digest_matches", "call")}
+mod.__utils__.update(
+    {
+        f"stacksalt_secrets.{k}": getattr(secrets_util, k)
+        for k in ("is_secret_key", "url_has_secret", "mask", "mask_value", "is_service_mask")
+    }
+)
+MASK = secrets_util.MASK
 
 
 def live_from(body, uuid="u1", state="available", ports=(), traits=()):
@@ -59,7 +67,7 @@ def test_validate_many_finds_duplicates_across_nodes():
 def test_plan_create_masks_secrets_and_keeps_digest():
     item = mod.plan(SPEC, None)
     assert item["action"] == "create"
-    assert item["changes"]["node"]["new"]["driver_info"]["redfish_password"] == "******"
+    assert item["changes"]["node"]["new"]["driver_info"]["redfish_password"] == MASK
     assert "s3cret" not in str(item["changes"])
     digest = item["body"]["extra"]["stacksalt_secrets"]["driver_info/redfish_password"]
     assert utils.digest_matches("s3cret", digest) and not utils.digest_matches("other", digest)
@@ -79,7 +87,7 @@ def test_plan_detects_password_change_and_ports():
     live = live_from(body, ports=["52:54:00:00:00:01", "52:54:00:00:00:09"], traits=["CUSTOM_A"])
     spec = dict(SPEC, driver_info=dict(SPEC["driver_info"], redfish_password="new"))
     item = mod.plan(spec, live)
-    assert item["changes"]["driver_info:redfish_password"] == {"old": "******", "new": "******"}
+    assert item["changes"]["driver_info:redfish_password"] == {"old": MASK, "new": MASK}
     assert item["ports_delete"] == ["p1"]
     assert item["changes"]["ports"]["new"] == ["52:54:00:00:00:01"]
 
@@ -106,7 +114,7 @@ def test_transitions(current, target, verbs):
 
 
 def test_utils_mask_and_retry():
-    assert utils.mask({"a": {"ipmi_password": "x", "ok": 1}}) == {"a": {"ipmi_password": "******", "ok": 1}}
+    assert utils.mask({"a": {"ipmi_password": "x", "ok": 1}}) == {"a": {"ipmi_password": MASK, "ok": 1}}
 
     class Busy(Exception):
         status_code = 503
