@@ -3,13 +3,16 @@
 import importlib.util
 import pathlib
 
+import openstack.exceptions
 import pytest
 import requests
 
 pytestmark = pytest.mark.unit
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
-_spec = importlib.util.spec_from_file_location("stacksalt_openstack_rt", REPO / "_utils/stacksalt_openstack.py")
+_spec = importlib.util.spec_from_file_location(
+    "stacksalt_openstack_rt", REPO / "_utils/stacksalt_openstack.py"
+)
 utils = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(utils)
 
@@ -71,7 +74,7 @@ def test_get_is_retried_through_503s():
 
 def test_post_is_not_repeated_after_a_503():
     proxy = FakeProxy(503, 201)
-    with pytest.raises(Exception) as err:
+    with pytest.raises(openstack.exceptions.HttpException) as err:
         call(proxy, "POST")
     assert utils.http_status(err.value) == 503
     assert proxy.calls == ["POST"]
@@ -106,15 +109,15 @@ def test_explicitly_idempotent_post_is_retried():
 
 def test_appending_patch_can_opt_out():
     proxy = FakeProxy(503, 200)
-    with pytest.raises(Exception):
+    with pytest.raises(openstack.exceptions.HttpException):
         call(proxy, "PATCH", idempotent=False)
     assert proxy.calls == ["PATCH"]
 
 
 def test_retry_false_and_last_attempt_raise():
-    with pytest.raises(Exception):
+    with pytest.raises(openstack.exceptions.HttpException):
         call(FakeProxy(503, 200), "GET", retry=False)
     proxy = FakeProxy(503, 503, 503)
-    with pytest.raises(Exception):
+    with pytest.raises(openstack.exceptions.HttpException):
         call(proxy, "GET", attempts=3)
     assert len(proxy.calls) == 3
