@@ -11,11 +11,12 @@ ceph-osd-{{ dev.uuid }}-service-dead:
     - enable: False
 
 ceph-osd-{{ dev.uuid }}-purged:
-  cmd.run:
-    - name: >-
-        ceph --cluster {{ settings.cluster }} --name client.bootstrap-osd
-        --keyring {{ settings.data_dir }}/bootstrap-osd/{{ settings.cluster }}.keyring
-        --connect-timeout 30 osd purge {{ osd_id }} --yes-i-really-mean-it || true
+  cmd.script:
+    - source: salt://{{ tpldir }}/files/osd-purge.sh
+    {#- Each value one argument (Salt splits args with shlex, no shell). #}
+    - args: >-
+        {{ settings.cluster | quote }} {{ osd_id | quote }}
+        {{ (settings.data_dir ~ '/bootstrap-osd/' ~ settings.cluster ~ '.keyring') | quote }}
     - require:
       - service: ceph-osd-{{ dev.uuid }}-service-dead
 
@@ -30,6 +31,11 @@ ceph-osd-{{ dev.uuid }}-data-absent:
     - require:
       - cmd: ceph-osd-{{ dev.uuid }}-purged
 {%-   endif %}
+
+{#- The key a failed creation kept for its re-run (osd-create.sh). #}
+ceph-osd-{{ dev.uuid }}-pending-key-absent:
+  file.absent:
+    - name: {{ marker }}.key
 {%- endfor %}
 
 ceph-osd-bootstrap-keyring-absent:

@@ -1,5 +1,7 @@
 {#- OSDs on devices or (labs) sparse files. Each device carries a uuid from pillar: `ceph osd new`
-    with that uuid is idempotent, and a marker file per uuid (holding the OSD id) guards mkfs. #}
+    with that uuid and the key kept beside the marker is idempotent, a failed creation is undone
+    or resumed by the next run (osd-create.sh), and a marker file per uuid (holding the OSD id)
+    guards mkfs. #}
 {%- set tplroot = tpldir.split('/')[0] %}
 {%- from tplroot ~ '/map.jinja' import settings with context %}
 {%- set boot = settings.data_dir ~ '/bootstrap-osd/' ~ settings.cluster ~ '.keyring' %}
@@ -32,9 +34,11 @@ ceph-osd-bootstrap-keyring-managed:
 ceph-osd-{{ dev.uuid }}-created:
   cmd.script:
     - source: salt://{{ tplroot }}/files/osd-create.sh
+    {#- Each value one argument (Salt splits args with shlex, no shell). #}
     - args: >-
-        {{ settings.cluster }} {{ dev.uuid }} {{ dev.get('type', 'device') }} {{ dev.path }}
-        {{ dev.get('size', '0') }} {{ boot }} {{ settings.user }} {{ marker }}
+        {{ settings.cluster | quote }} {{ dev.uuid | quote }} {{ dev.get('type', 'device') | quote }}
+        {{ dev.path | quote }} {{ dev.get('size', '0') | string | quote }} {{ boot | quote }}
+        {{ settings.user | quote }} {{ marker | quote }}
     - creates: {{ marker }}
     - require:
       - file: ceph-osd-bootstrap-keyring-managed
