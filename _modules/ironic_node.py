@@ -594,6 +594,87 @@ def inventory(names=None, cloud=None):
     return out
 
 
+def drivers(cloud=None):
+    """
+    The drivers (hardware types) that this Ironic enables, each with its enabled interfaces,
+    in one API call (``GET /v1/drivers?detail=True``).
+
+    Returns ``{driver: {"deploy": [...], "boot": [...], ...}}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call ironic_node.drivers
+    """
+    data = _request(_conn(cloud), "GET", "/drivers", params={"detail": "True"}).json()
+    out = {}
+    for drv in data.get("drivers", []):
+        out[drv["name"]] = {
+            iface: list(drv[f"enabled_{iface}_interfaces"])
+            for iface in INTERFACES
+            if drv.get(f"enabled_{iface}_interfaces") is not None
+        }
+    return out
+
+
+def supported_errors(nodes, enabled, where="nodes"):
+    """
+    Problems of ``nodes`` against ``enabled`` (from :func:`drivers`): a driver that this Ironic
+    does not enable, an interface that the node's driver does not enable. Pure logic.
+    A single node (a mapping) is named by ``where`` alone.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call ironic_node.supported_errors '[{name: n1, driver: redfish, deploy_interface: fake}]' \
+            "$(salt-call --out=json ironic_node.drivers | jq .local)"
+    """
+    single = isinstance(nodes, dict)
+    errors = []
+    for i, spec in enumerate([nodes] if single else nodes):
+        if not isinstance(spec, dict):
+            continue
+        path = where if single else f"{where}:{i}"
+        name = spec.get("name")
+        driver = spec.get("driver")
+        if driver not in enabled:
+            errors.append(
+                f"{path}:driver: node '{name}': driver '{driver}' is not enabled in this Ironic "
+                f"(enabled: {', '.join(sorted(enabled)) or 'none'})"
+            )
+            continue
+        for iface in INTERFACES:
+            value = spec.get(f"{iface}_interface")
+            allowed = enabled[driver].get(iface)
+            if value is None or allowed is None or value in allowed:
+                continue
+            errors.append(
+                f"{path}:{iface}_interface: node '{name}': {iface} interface '{value}' is not enabled "
+                f"for driver '{driver}' in this Ironic (enabled: {', '.join(allowed) or 'none'})"
+            )
+    return errors
+
+
+def check_supported(nodes, where="nodes", cloud=None):
+    """
+    Check nodes against what the Ironic in front of them supports (see :func:`supported_errors`),
+    before any change; returns the problems (empty when every node is supported).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call ironic_node.check_supported '[{name: n1, driver: redfish, deploy_interface: fake}]'
+    """
+    try:
+        enabled = drivers(cloud=cloud)
+    except openstack.exceptions.HttpException as exc:
+        raise CommandExecutionError(f"listing the drivers failed: {_http_error(exc)}") from exc
+    return supported_errors(nodes, enabled, where=where)
+
+
 def resolve_images(refs, cloud=None):
     """
     Map deploy image references (Glance names or ids, or URLs) to what Ironic needs (ids/URLs).

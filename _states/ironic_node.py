@@ -16,8 +16,9 @@ Ironic bare-metal nodes from pillar or from an operator enrolment file.
     # respect max_concurrent_clean, 503/409 retried, progress events, a summary.
     ironic-nodes-enrolled:
       ironic_node.enrolled:
-        - nodes: {{ salt['pillar.get']('ironic:nodes', [], unmask=True) | json }}
+        - nodes: {{ nodes_without_secrets | json }}
         - pillar_key: ironic:nodes            # names the key in error messages
+        - secrets_pillar: ironic:node_secrets # {node name: {driver_info key: secret}}
         # or: - source: /srv/ironic/nodes.yaml (a file with a top-level `nodes:` list)
 
     old-node:
@@ -25,8 +26,18 @@ Ironic bare-metal nodes from pillar or from an operator enrolment file.
 
 Only the keys given are compared with Ironic (masked passwords and properties added by
 inspection never cause a change). ``test=True`` returns the exact plan. Secrets are masked in
-every return and event. Bad node data fails the state before any API call, naming the key.
+every return and event. Bad node data fails the state before any API call, naming the key, and
+so does data that the Ironic in front of it does not support (a driver that is not enabled, an
+interface that the node's driver does not enable), checked against its API.
+
+BMC secrets: with ``secrets_pillar`` the state reads them from the minion's own pillar (a
+mapping of node name to driver_info secrets) and merges them into each node's ``driver_info``,
+so the rendered SLS (``state.show_sls``, the job cache, the master's render) never holds them.
+Ironic hosts are minions, so their pillar is there; under salt-ssh custom modules see no pillar
+(docs: design.md), which is the only case for passing secrets inline in ``driver_info``.
 """
+
+from salt.exceptions import CommandExecutionError
 
 __virtualname__ = "ironic_node"
 
@@ -41,12 +52,37 @@ def _ret(name):
     return {"name": name, "result": False, "changes": {}, "comment": ""}
 
 
+def _with_secrets(nodes, secrets_pillar):
+    """
+    ``nodes`` with the driver_info secrets of ``secrets_pillar`` merged in (new dicts), read from
+    the minion's pillar here so that they never pass through the rendered SLS.
+    """
+    if not secrets_pillar:
+        return nodes
+    secrets = __salt__["pillar.get"](secrets_pillar, {}, unmask=True)
+    if not isinstance(secrets, dict):
+        raise CommandExecutionError(
+            f"pillar {secrets_pillar} must be a mapping of node name to driver_info secrets"
+        )
+    out = []
+    for node in nodes:
+        extra = secrets.get(node.get("name")) if isinstance(node, dict) else None
+        if extra and isinstance(extra, dict):
+            node = dict(node, driver_info=dict(node.get("driver_info") or {}, **extra))
+        elif extra is not None:
+            raise CommandExecutionError(
+                f"pillar {secrets_pillar}:{node.get('name')} must be a mapping of driver_info keys"
+            )
+        out.append(node)
+    return out
+
+
 def _images(specs, cloud):
     refs = {s[k] for s in specs for k in ("deploy_kernel", "deploy_ramdisk") if k in s}
     return __salt__["ironic_node.resolve_images"](list(refs), cloud=cloud) if refs else {}
 
 
-def present(name, cloud=None, timeout=900, **spec):
+def present(name, cloud=None, timeout=900, secrets_pillar=None, **spec):
     """
     Ensure one node exists in Ironic as described (operator enrolment format, see the module).
 
@@ -57,13 +93,31 @@ def present(name, cloud=None, timeout=900, **spec):
         state machine (manage, then provide, waiting through cleaning).
     cloud
         A cloud from ``openstack:clouds`` or clouds.yaml.
+    secrets_pillar
+        Pillar key of ``{node name: {driver_info key: secret}}`` (e.g. ``ironic:node_secrets``),
+        read on the minion: the rendered SLS holds no secret (minions only, see the module).
     """
     spec = {k: v for k, v in spec.items() if not k.startswith("__")}
     spec["name"] = name
     ret = _ret(name)
+    try:
+        (spec,) = _with_secrets([spec], secrets_pillar)
+    except CommandExecutionError as exc:
+        ret["comment"] = str(exc)
+        return ret
     errors = __salt__["ironic_node.validate"](spec, where=f"ironic_node:{name}")
     if errors:
         ret["comment"] = "Invalid node data, nothing was changed:\n" + "\n".join(f"  - {e}" for e in errors)
+        return ret
+    try:
+        errors = __salt__["ironic_node.check_supported"](spec, where=f"ironic_node:{name}", cloud=cloud)
+    except Exception as exc:  # noqa: BLE001 - reported to the operator as the state's result
+        ret["comment"] = f"Could not read the drivers from Ironic: {exc}"
+        return ret
+    if errors:
+        ret["comment"] = "Node data not supported by this Ironic, nothing was changed:\n" + "\n".join(
+            f"  - {e}" for e in errors
+        )
         return ret
     try:
         live = __salt__["ironic_node.inventory"](names=[name], cloud=cloud).get(name)
@@ -106,6 +160,7 @@ def enrolled(
     max_concurrent_clean=None,
     timeout=1800,
     prune=False,
+    secrets_pillar=None,
 ):
     """
     Ensure many nodes at once (hundreds): from ``nodes`` (a list, e.g. from pillar) or ``source``
@@ -119,6 +174,9 @@ def enrolled(
         Nodes in cleaning at once (default: config ``ironic_node:max_concurrent_clean`` or 50).
     prune
         Also delete nodes that exist in Ironic but are not listed (never nodes in use).
+    secrets_pillar
+        Pillar key of ``{node name: {driver_info key: secret}}`` (e.g. ``ironic:node_secrets``),
+        read on the minion: the rendered SLS holds no secret (minions only, see the module).
 
     ``changes`` holds the created/updated/deleted/failed node names and a summary; with
     ``test=True`` it holds every node's planned changes.
@@ -139,10 +197,26 @@ def enrolled(
     if nodes is None:
         ret["comment"] = "Give either nodes (a list) or source (a file)"
         return ret
+    try:
+        nodes = _with_secrets(nodes, secrets_pillar) if isinstance(nodes, list) else nodes
+    except CommandExecutionError as exc:
+        ret["comment"] = str(exc)
+        return ret
     errors = __salt__["ironic_node.validate_many"](nodes, where=where)
     if errors:
         ret["comment"] = f"Invalid node data ({len(errors)} problem(s)), nothing was changed:\n" + "\n".join(
             f"  - {e}" for e in errors
+        )
+        return ret
+    try:
+        errors = __salt__["ironic_node.check_supported"](nodes, where=where, cloud=cloud)
+    except Exception as exc:  # noqa: BLE001 - reported to the operator as the state's result
+        ret["comment"] = f"Could not read the drivers from Ironic: {exc}"
+        return ret
+    if errors:
+        ret["comment"] = (
+            f"Node data not supported by this Ironic ({len(errors)} problem(s)), nothing was changed:\n"
+            + "\n".join(f"  - {e}" for e in errors)
         )
         return ret
     try:

@@ -51,12 +51,17 @@ The public API is small on purpose; everything else is private:
 
 ``error_message(exc)``
     A one-line, secret-free message an operator can act on.
+
+``mask_session_logging(session)``
+    keystoneauth logs request and response bodies at debug level (a node create carries
+    ``ipmi_password``): :func:`connect` masks them on every connection it makes.
 """
 
 import hashlib
 import hmac
 import importlib.util
 import json
+import logging
 import os
 import random
 import secrets
@@ -149,7 +154,8 @@ def error_message(exc):
     """One line describing ``exc`` for an operator (HTTP status and the service's reason)."""
     status = http_status(exc)
     text = getattr(exc, "details", None) or str(exc)
-    text = " ".join(str(text).split())
+    # A service may quote the request back (a 400 naming a driver_info value).
+    text = _secrets.mask_text(" ".join(str(text).split()))
     return f"HTTP {status}: {text}" if status else f"{type(exc).__name__}: {text}"
 
 
@@ -309,6 +315,7 @@ def connect(cloud=None, config=None, microversions=None):
             ) from exc
         conn = openstack.connection.Connection(config=region)
         _widen_pool(conn)
+        mask_session_logging(conn.session)
         _CONNECTIONS[key] = conn
         return conn
 
@@ -328,6 +335,88 @@ def salt_connect(config_get, cloud=None, microversions=None):
 def command_error(what, exc):
     """A ``CommandExecutionError`` saying ``what`` failed and why (:func:`error_message`)."""
     return CommandExecutionError(f"{what}: {error_message(exc)}")
+
+
+#: Loggers of keystoneauth and openstacksdk that may print request or response text at debug.
+SECRET_LOGGERS = (
+    "keystoneauth",
+    "keystoneauth.session",
+    "keystoneauth.session.request",
+    "keystoneauth.session.response",
+    "keystoneauth.session.body",
+    "keystoneauth.session.request-id",
+    "openstack",
+    "openstack.baremetal",
+    "openstack.config",
+    "openstack.image",
+    "openstack.compute",
+)
+
+
+class SecretLogFilter(logging.Filter):
+    """Masks secrets (``_utils/stacksalt_secrets.py``) in the text of every record it sees."""
+
+    def filter(self, record):
+        try:
+            text = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken record is logging's problem, not ours
+            return True
+        masked = _secrets.mask_text(text)
+        if masked != text:
+            record.msg, record.args = masked, ()
+        return True
+
+
+_FILTER = SecretLogFilter()
+
+
+def mask_session_logging(session):
+    """
+    Make a keystoneauth ``session`` log no secret at debug level: it logs every request as a
+    curl line with its body (``ipmi_password`` in a node create) and every response body.
+    The bodies are masked before they are formatted, whatever logger the caller passed; a
+    filter on the known loggers masks what is formatted elsewhere. Idempotent.
+    """
+    for name in SECRET_LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
+    if getattr(session, "_stacksalt_masked", False):
+        return session
+    log_request, log_response = session._http_log_request, session._http_log_response
+
+    def masked_request(url, *args, **kwargs):
+        if kwargs.get("json") is not None:
+            kwargs["json"] = _secrets.mask(kwargs["json"])
+        data = kwargs.get("data")
+        if isinstance(data, bytes):
+            try:
+                data = data.decode("utf-8")
+            except UnicodeDecodeError:
+                data = "<binary_data>"
+        if isinstance(data, str):
+            kwargs["data"] = _secrets.mask_text(data)
+        if kwargs.get("query_params"):
+            kwargs["query_params"] = _secrets.mask(dict(kwargs["query_params"]))
+        return log_request(_secrets.mask_url(url), *args, **kwargs)
+
+    def masked_response(*args, **kwargs):
+        response = kwargs.get("response", args[0] if args else None)
+        if kwargs.get("json") is not None:
+            kwargs["json"] = _secrets.mask(kwargs["json"])
+        if kwargs.get("text"):
+            kwargs["text"] = _secrets.mask_text(kwargs["text"])
+        elif response is not None and "json" not in kwargs:
+            ctype = response.headers.get("content-type") or ""
+            if ctype.startswith(("application/json", "text/plain")):
+                # What keystoneauth would log, masked (it reads response.text itself otherwise).
+                kwargs["text"] = _secrets.mask_text(response.text) or None
+        return log_response(*args, **kwargs)
+
+    session._http_log_request = masked_request
+    session._http_log_response = masked_response
+    session._stacksalt_masked = True
+    return session
 
 
 def _widen_pool(conn, size=POOL_SIZE):

@@ -88,10 +88,30 @@ def _format_checker():
     return checker
 
 
+# Key names are shown (they say where the problem is) only when plainly printable: a key can be
+# the bad input itself (a pool named "x; touch /tmp/pwned", a newline forging a log line).
+_SHOWN_KEY_RE = re.compile(r"^[A-Za-z0-9_.:@/+*?\[\]-][A-Za-z0-9_.:@/+*?\[\] -]{0,127}$")
+HIDDEN_KEY = "<key not shown>"
+
+
+def _shown_key(key):
+    if isinstance(key, int) and not isinstance(key, bool):
+        return str(key)
+    # A secret key's name (ipmi_password) is fine to show: its value is what must not be.
+    if isinstance(key, str) and _SHOWN_KEY_RE.match(key):
+        return key
+    return HIDDEN_KEY
+
+
 def _path_string(root, path):
     parts = [root] if root else []
-    parts.extend(str(p) for p in path)
+    parts.extend(_shown_key(p) for p in path)
     return ":".join(parts) if parts else "(top level)"
+
+
+def _key_repr(key):
+    shown = _shown_key(key)
+    return repr(shown) if shown != HIDDEN_KEY else shown
 
 
 def _touches_secret(error):
@@ -114,6 +134,47 @@ _JSON_TYPES = {
 }
 
 
+_BOUNDS = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
+
+# Custom keyword: `x-unique-by: [name, "ports.*.address"]` on an array of mappings refuses two
+# items with the same value at a field (a "*" step runs over a list), e.g. two nodes with one
+# name or one MAC. JSON Schema's uniqueItems compares whole items only.
+UNIQUE_BY = "x-unique-by"
+
+
+def _field_values(item, steps, path=()):
+    if not steps:
+        yield path, item
+        return
+    step, rest = steps[0], steps[1:]
+    if step == "*":
+        if isinstance(item, list):
+            for i, sub in enumerate(item):
+                yield from _field_values(sub, rest, (*path, i))
+    elif isinstance(item, dict) and step in item:
+        yield from _field_values(item[step], rest, (*path, step))
+
+
+def _unique_by(validator, fields, instance, schema):
+    if not validator.is_type(instance, "array"):
+        return
+    for field in fields:
+        seen = {}
+        for i, item in enumerate(instance):
+            for path, value in _field_values(item, field.split(".")):
+                if not isinstance(value, str | int) or isinstance(value, bool):
+                    continue
+                key = value.lower() if isinstance(value, str) else value
+                if key in seen and seen[key][0] != i:
+                    first = ":".join(str(p) for p in seen[key])
+                    # Names the other item's path, never the value.
+                    yield jsonschema.ValidationError(
+                        f"duplicate {field.replace('.*', '')}: the same as item {first}", path=(i, *path)
+                    )
+                else:
+                    seen.setdefault(key, (i, *path))
+
+
 def _kind(value):
     return _JSON_TYPES.get(type(value), type(value).__name__)
 
@@ -127,25 +188,27 @@ def _reason(error):
     hint = schema.get("description")
     validator = error.validator
     if "propertyNames" in error.schema_path:
-        # The failing instance is a key name, which is safe (and useful) to show.
-        return f"key {error.instance!r}: {hint or 'not an allowed key name'}"
+        # The failing instance is a key name: shown when plainly printable.
+        return f"key {_key_repr(error.instance)}: {hint or 'not an allowed key name'}"
     if validator == "additionalProperties":
         extra = sorted(set(error.instance) - set(schema.get("properties", {})))
         extra = [k for k in extra if not any(re.fullmatch(p, k) for p in schema.get("patternProperties", {}))]
         allowed = sorted(schema.get("properties", {}))
-        return f"unknown key(s) {', '.join(map(repr, extra))}; allowed: {', '.join(allowed) or 'none'}"
+        return f"unknown key(s) {', '.join(map(_key_repr, extra))}; allowed: {', '.join(allowed) or 'none'}"
     if validator == "required":
-        return error.message.replace(" is a required property", " is required")
+        missing = error.message.replace(" is a required property", " is required")
+        return f"{missing}: {hint}" if hint else missing
+    if validator == UNIQUE_BY:
+        return error.message
     if validator == "type":
         wanted = error.validator_value
         wanted = " or ".join(wanted) if isinstance(wanted, list) else wanted
         return f"must be of type {wanted}, got {_kind(error.instance)}"
     if validator == "enum":
         return f"must be one of: {', '.join(map(str, error.validator_value))}"
-    if validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") and not _touches_secret(
-        error
-    ):
-        return error.message
+    if validator in _BOUNDS:
+        # The bound, not the value: "70000 is greater than..." would echo it.
+        return f"must be {_BOUNDS[validator]} {error.validator_value}"
     if validator in ("minItems", "maxItems", "minProperties", "maxProperties", "minLength", "maxLength"):
         return f"violates {validator}={error.validator_value}"
     if validator == "pattern":
@@ -168,6 +231,7 @@ def validate(data, schema, root=""):
     if not HAS_JSONSCHEMA:
         raise RuntimeError("the jsonschema Python library is not installed")
     validator_cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    validator_cls = jsonschema.validators.extend(validator_cls, {UNIQUE_BY: _unique_by})
     validator = validator_cls(schema, format_checker=_format_checker())
     messages = []
     for error in validator.iter_errors(data):

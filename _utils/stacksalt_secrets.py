@@ -88,9 +88,22 @@ def is_secret(key, value):
     return (is_secret_key(key) and value not in (None, "")) or url_has_secret(value)
 
 
+def _is_secret_patch(op):
+    # A JSON patch operation (Ironic's PATCH body) names its key in `path`, not as a key.
+    path = op.get("path")
+    return isinstance(path, str) and "value" in op and is_secret_key(path.rstrip("/").rsplit("/", 1)[-1])
+
+
 def mask(data):
-    """Return a deep copy of ``data`` with every secret value replaced by ``MASK``."""
+    """
+    Return a deep copy of ``data`` with every secret value replaced by ``MASK`` (JSON patch
+    operations included: ``{"op": "add", "path": "/driver_info/ipmi_password", "value": ...}``).
+    """
     if isinstance(data, dict):
+        if _is_secret_patch(data):
+            return dict(
+                data, value=mask_value(data["value"]) if not isinstance(data["value"], dict) else MASK
+            )
         return {k: (MASK if is_secret_key(k) and v not in (None, "") else mask(v)) for k, v in data.items()}
     if isinstance(data, list | tuple):
         return [mask(v) for v in data]

@@ -11,6 +11,9 @@ ironic:
     port: 6385
     workers: 2
   auth_strategy: noauth
+  # noauth on 0.0.0.0: anyone who reaches port 6385 can drive the BMCs. The lab's network is
+  # internal to this machine; the schema refuses this pairing unless it is said out loud.
+  allow_insecure_noauth: true
   database:
     connection: sqlite:////var/lib/ironic/ironic.sqlite
   enabled_hardware_types: [fake-hardware, ipmi, redfish]

@@ -1,5 +1,7 @@
-"""Pillar schemas: the bad-pillar corpus is rejected with the key path; good pillars pass."""
+"""Pillar schemas: the bad-pillar corpus is rejected with the key path and never echoes the
+planted value; good pillars pass."""
 
+import functools
 import importlib.util
 import pathlib
 
@@ -20,22 +22,46 @@ def _load_schema_lib():
 schema_lib = _load_schema_lib()
 
 
+@functools.cache
 def _schema(formula):
     path = REPO / "salt" / formula / "schema.yaml"
     return schema_lib.load_schema(path.read_text(), source=str(path))
 
 
+CORPUS_FORMULAS = ("salt", "host", "ironic", "ceph", "openstack")
+
+
 def test_corpus_is_large_enough():
-    assert len(CORPUS) >= 20
+    assert len(CORPUS) >= 150
+    for formula in CORPUS_FORMULAS:
+        assert sum(c["formula"] == formula for c in CORPUS) >= 30, formula
+    names = [c["name"] for c in CORPUS]
+    assert len(set(names)) == len(names), "case names are test ids: they must be unique"
+
+
+def _leaves(data):
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield key
+            yield from _leaves(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _leaves(value)
+    else:
+        yield data
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[c["name"] for c in CORPUS])
 def test_bad_pillar_is_rejected_with_its_key_path(case):
+    # The planted value is really in the pillar (a case cannot pass by not planting it).
+    assert any(case["secret"] in str(leaf) for leaf in _leaves(case["pillar"])), case["name"]
     errors = schema_lib.validate(case["pillar"], _schema(case["formula"]), root=case["formula"])
     assert errors, f"{case['name']}: accepted"
-    assert any(case["error"] in e for e in errors), errors
-    if "secret" in case:
-        assert not any(case["secret"] in e for e in errors), errors
+    at_path = [e for e in errors if e.startswith(case["error"] + ": ")]
+    assert at_path, errors
+    if "reason" in case:
+        assert any(case["reason"] in e for e in at_path), errors
+    assert not any(case["secret"] in e for e in errors), errors
 
 
 FORMULAS_WITH_SCHEMA = sorted(p.parent.name for p in (REPO / "salt").glob("*/schema.yaml"))

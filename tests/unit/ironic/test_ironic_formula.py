@@ -105,22 +105,26 @@ def test_formula_renders_with_example_pillar(tmp_path):
     assert {"timeout": 600} in nodes
 
 
-def test_node_secrets_reach_driver_info_only(tmp_path):
+def test_rendered_sls_holds_no_bmc_secret(tmp_path):
+    """state.show_sls ironic: the node keeps its other driver_info, the state reads the BMC
+    secrets from the minion's pillar by key, and no state carries them."""
     states = show_sls(tmp_path, (FORMULA / "pillar.example").read_text())
-    (node,) = state_args(states, "ironic-nodes-enrolled")["nodes"]
-    assert node["driver_info"] == {
-        "ipmi_address": "192.0.2.101",
-        "ipmi_username": "admin",
-        "ipmi_password": "FAKE-change-me",
-    }
-    # no other state carries the secret (config template context, units, waiter)
-    others = {
-        k: v
-        for k, v in states.items()
-        if k not in ("ironic-nodes-enrolled", "ironic-pillar-schema-validated")
-    }
+    args = state_args(states, "ironic-nodes-enrolled")
+    (node,) = args["nodes"]
+    assert node["driver_info"] == {"ipmi_address": "192.0.2.101", "ipmi_username": "admin"}
+    assert args["secrets_pillar"] == "ironic:node_secrets"
+    # ironic.validate renders the whole pillar into its state's `data` (salt-ssh needs it
+    # inline): that state is not this formula component's to change (named in the report).
+    others = {k: v for k, v in states.items() if k != "ironic-pillar-schema-validated"}
     assert "FAKE-change-me" not in json.dumps(others)
     assert "FAKE-change-me" not in render_conf(states)
+
+
+def test_ironic_conf_shows_no_diff(tmp_path):
+    """ironic.conf holds the database password: its state never prints a diff."""
+    pillar = yaml.safe_load((FORMULA / "pillar.example").read_text())
+    states = show_sls(tmp_path, yaml.safe_dump(pillar))
+    assert state_args(states, "ironic-config-file-managed")["show_changes"] is False
 
 
 def test_pkg_install_config_and_services(tmp_path):

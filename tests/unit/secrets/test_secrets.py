@@ -138,3 +138,17 @@ def test_mask_text_of_logged_bodies():
     assert "limit=3" in secrets_util.mask_text("GET /x?token=CANARY-q&limit=3")
     assert "CANARY" not in secrets_util.mask_text('{"a": "https://u:CANARY-u@bmc", broken')
     assert secrets_util.mask_text("") == "" and secrets_util.mask_text(None) is None
+
+
+def test_json_patch_operations_are_masked_by_their_path():
+    ops = [
+        {"op": "add", "path": "/driver_info/snmp_auth_key", "value": "CANARY-a"},
+        {"op": "add", "path": "/extra/stacksalt_secrets", "value": {"driver_info/x": "sha256$1$2"}},
+        {"op": "add", "path": "/driver_info/redfish_address", "value": "https://u:CANARY-b@bmc"},
+        {"op": "add", "path": "/driver_info/ipmi_address", "value": "10.0.0.1"},
+        {"op": "remove", "path": "/driver_info/ipmi_password"},
+    ]
+    masked = secrets_util.mask(ops)
+    assert "CANARY" not in json.dumps(masked) and "sha256" not in json.dumps(masked)
+    assert masked[3] == ops[3] and masked[4] == ops[4]
+    assert "CANARY" not in secrets_util.mask_text(json.dumps(ops))
