@@ -19,6 +19,13 @@ What this module adds to Nova's own rotation:
   failed (the run then fails: a failed delete is never silently left).
 - **Restore** (``restore``): rebuild the server from one of its backups and wait until it is
   ``ACTIVE`` again.
+- **Only the server's own project's images count.** A backup of server S is an image owned by
+  S's project (Nova gives its snapshots that owner). Names and properties are anyone's to copy:
+  an image another project shares or publishes with S's name pattern and ``instance_uuid`` is
+  neither counted by retention (it cannot push real backups out) nor a restore source.
+- **No duplicate on a retry.** ``createBackup`` is not repeated blindly after an answer that may
+  have been lost once Nova acted (503, reset connection): the image it would have made (same
+  name, same server, same owner) is looked for first, and adopted when it is there.
 
 Boot-from-volume servers: Nova's ``createBackup`` refuses them. This module reports them as not
 supported before any call (their data lives in Cinder volumes: use Cinder backups).
@@ -384,6 +391,20 @@ def _fire(data):
         log.debug("instance_backup: progress event not sent", exc_info=True)
 
 
+def _owned(images, server):
+    """The images owned by ``server``'s project: only those are its backups (see the module doc)."""
+    project = server.get("tenant_id")
+    return [i for i in images if project and i.get("owner") == project]
+
+
+def _backups_of(conn, server, **filters):
+    """The server's backup images: ``instance_uuid`` and, the part a copycat cannot fake, owner."""
+    images = _list_images(
+        conn, image_type="backup", instance_uuid=server["id"], owner=server.get("tenant_id"), **filters
+    )
+    return _owned(images, server)
+
+
 def _short(image):
     return {"id": image["id"], "name": image.get("name"), "status": image.get("status")}
 
@@ -426,10 +447,25 @@ def _precheck(conn, server, quiesce, image_cache):
     return None, mode
 
 
+def _here(func):
+    """``func`` run in this module's loader context: a util calling it back has its own, where
+    this module's ``__utils__``/``__salt__`` do not resolve."""
+    ctx = contextvars.copy_context()
+    return lambda: ctx.run(func)
+
+
 def _create(conn, server, image_name, backup_type):
     body = {"createBackup": {"name": image_name, "backup_type": backup_type, "rotation": NOVA_KEEP_ALL}}
-    resp = _request(conn.compute, "POST", f"/servers/{server['id']}/action", json=body)
-    return resp.json()["image_id"]
+
+    def made():
+        # Nova registers the image before it answers: if the answer was lost, the image is there.
+        found = [i for i in _backups_of(conn, server, name=image_name) if i.get("status") != "deleted"]
+        return {"image_id": found[0]["id"]} if found else None
+
+    resp = _request(
+        conn.compute, "POST", f"/servers/{server['id']}/action", json=body, before_retry=_here(made)
+    )
+    return (resp if isinstance(resp, dict) else resp.json())["image_id"]
 
 
 def _wait_images(conn, ids, timeout, poll=0.5):
@@ -557,7 +593,7 @@ def _run(
         try:
             filters = {"image_type": "backup"}
             if single:
-                filters["instance_uuid"] = confirmed[0]["id"]
+                filters.update(instance_uuid=confirmed[0]["id"], owner=confirmed[0].get("tenant_id"))
             by_server = {}
             for image in _list_images(conn, **filters):
                 by_server.setdefault(image.get("instance_uuid"), []).append(image)
@@ -569,7 +605,7 @@ def _run(
         if listing_error:
             report["error"] = f"listing backups failed, nothing deleted: {listing_error}"
             continue
-        images = list(by_server.get(server["id"], []))
+        images = _owned(by_server.get(server["id"], []), server)
         protect = ()
         if not test:
             protect = (new_ids[server["id"]],)
@@ -774,7 +810,7 @@ def list_(server, name=None, cloud=None):
     conn = _conn(cloud)
     target = _get_server(conn, server)
     rows = []
-    for image in _list_images(conn, image_type="backup", instance_uuid=target["id"]):
+    for image in _backups_of(conn, target):
         taken = None
         if name:
             parsed = parse_backup_name(image.get("name"), name)
@@ -804,7 +840,7 @@ def list_(server, name=None, cloud=None):
 
 
 def _resolve_backup(conn, server, ref):
-    backups = _list_images(conn, image_type="backup", instance_uuid=server["id"])
+    backups = _backups_of(conn, server)
     active = [b for b in backups if b.get("status") == "active"]
     if ref == "latest":
         if not active:
@@ -817,6 +853,12 @@ def _resolve_backup(conn, server, ref):
             other = _request(conn.image, "GET", f"/images/{ref}").json() if UUID_RE.match(ref) else None
         except openstack.exceptions.NotFoundException:
             other = None
+        if other is not None and other.get("instance_uuid") == server["id"]:
+            raise CommandExecutionError(
+                f"image {ref} names server {server['name']} ({server['id']}) but is owned by project "
+                f"{other.get('owner')!r}, not the server's project {server.get('tenant_id')!r}: "
+                "not one of its backups, so it is not restored"
+            )
         if other is not None:
             raise CommandExecutionError(
                 f"image {ref} is not a backup of server {server['name']} ({server['id']}): its "

@@ -33,6 +33,7 @@ pillar) or ``clouds.yaml``; pass ``cloud=<name>`` to choose one.
 :depends: openstacksdk
 """
 
+import contextvars
 import difflib
 import logging
 import re
@@ -616,14 +617,64 @@ def resolve_projects(projects, cloud=None):
     return ids
 
 
+def _here(func):
+    """``func`` run in this module's loader context: a util calling it back has its own, where
+    this module's ``__utils__``/``__salt__`` do not resolve."""
+    ctx = contextvars.copy_context()
+    return lambda: ctx.run(func)
+
+
 def _set_specs(conn, flavor_id, specs):
     if specs:
-        _compute(conn, "POST", f"/flavors/{flavor_id}/os-extra_specs", json={"extra_specs": specs})
+        # Setting keys to values: a repeat is the same call, so it is retried like a PUT.
+        url = f"/flavors/{flavor_id}/os-extra_specs"
+        _compute(conn, "POST", url, json={"extra_specs": specs}, idempotent=True)
 
 
 def _access(conn, flavor_id, action, project_id):
     body = {action: {"tenant": project_id}}
-    _compute(conn, "POST", f"/flavors/{flavor_id}/action", json=body)
+
+    def done():
+        # After a lost answer: the access list says whether Nova did it (else a retry gets 409).
+        access = _compute(conn, "GET", f"/flavors/{flavor_id}/os-flavor-access").json()["flavor_access"]
+        has = any(a["tenant_id"] == project_id for a in access)
+        return True if has == (action == "addTenantAccess") else None
+
+    # A 409 answer is Nova's verdict on this call (access already there or not): not retried.
+    _compute(
+        conn,
+        "POST",
+        f"/flavors/{flavor_id}/action",
+        json=body,
+        retry_statuses=(503,),
+        before_retry=_here(done),
+    )
+
+
+#: The fields a flavor is created with: a flavor of that name found after a lost answer must have
+#: them all to be the one this call made.
+CREATE_FIELDS = ("vcpus", "ram", "disk", "OS-FLV-EXT-DATA:ephemeral", "os-flavor-access:is_public")
+
+
+def _created_by(conn, body):
+    """
+    The flavor a ``POST /flavors`` whose answer was lost has made (``{"flavor": raw}``), None
+    when there is none. A flavor of that name with other values is someone else's: a conflict,
+    raised, never adopted.
+    """
+    raw = _find(conn, body["name"])
+    if raw is None:
+        return None
+    live = dict(raw, swap=raw.get("swap") or 0)
+    differs = [k for k in (*CREATE_FIELDS, "swap") if live.get(k) != body.get(k, live.get(k))]
+    if body.get("id") and raw["id"] != body["id"]:
+        differs.append("id")
+    if differs:
+        raise CommandExecutionError(
+            f"creating flavor '{body['name']}': its answer was lost and a flavor of that name now exists "
+            f"with other {', '.join(differs)} ({raw['id']}): not adopted; check who made it"
+        )
+    return {"flavor": raw}
 
 
 def create(
@@ -663,7 +714,19 @@ def create(
     if flavor_id:
         body["id"] = flavor_id
     try:
-        raw = _compute(conn, "POST", "/flavors", json={"flavor": body}).json()["flavor"]
+        # A 409 is a real conflict (name or id taken): reported, not retried. After a lost answer
+        # (503, reset) the flavor is looked up by name before any retry, so none is made twice.
+        resp = _compute(
+            conn,
+            "POST",
+            "/flavors",
+            json={"flavor": body},
+            retry_statuses=(503,),
+            before_retry=_here(lambda: _created_by(conn, body)),
+        )
+        raw = (resp if isinstance(resp, dict) else resp.json())["flavor"]
+    except CommandExecutionError:
+        raise
     except Exception as exc:  # noqa: BLE001
         raise _error(f"creating flavor '{name}'", exc) from exc
     try:

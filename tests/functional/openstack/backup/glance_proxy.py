@@ -4,6 +4,10 @@ it passes every request through unchanged until it is tripped, then drops every 
 without an answer, as a crashed Glance (or its dead load balancer backend) does. It can trip
 itself after the Nth request of a given method and path prefix, so an outage lands at a
 precise point of a run. Nova keeps its own, direct path to Glance.
+
+In front of Nova it can also lose answers: forward a request, let the service act on it, and
+answer 503 instead of the service's reply (a load balancer whose backend died mid-answer), the
+case in which repeating a POST would do its work twice.
 """
 
 import http.client
@@ -21,6 +25,8 @@ class GlanceProxy:
         self.lock = threading.Lock()
         self.down = False
         self.trip_rule = None  # (method, path prefix, pass this many first)
+        self.lose_rule = None  # (method, path prefix, answers to replace by 503)
+        self.lost = []  # (method, path, the service's real status) of each replaced answer
         self.seen = []  # (method, path, forwarded)
         proxy = self
 
@@ -45,6 +51,14 @@ class GlanceProxy:
                     data = resp.read()
                 finally:
                     upstream.close()
+                if proxy._lose(self.command, self.path, resp.status):
+                    lost = b'{"message": "answer lost by the test proxy"}'
+                    self.send_response(503, "Service Unavailable")
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(lost)))
+                    self.end_headers()
+                    self.wfile.write(lost)
+                    return
                 self.send_response(resp.status, resp.reason)
                 for key, value in resp.getheaders():
                     if key.lower() not in HOP_HEADERS and key.lower() != "content-length":
@@ -72,6 +86,23 @@ class GlanceProxy:
             self.seen.append((method, path, not self.down))
             return not self.down
 
+    def _lose(self, method, path, status):
+        with self.lock:
+            if not self.lose_rule:
+                return False
+            want_method, prefix, count = self.lose_rule
+            if method != want_method or not path.startswith(prefix) or count <= 0:
+                return False
+            self.lose_rule = (want_method, prefix, count - 1)
+            self.lost.append((method, path, status))
+            return True
+
+    def lose_answers(self, method, path_prefix, count=1):
+        """Forward the next ``count`` such requests, then answer 503 instead of the service."""
+        with self.lock:
+            self.lose_rule = (method, path_prefix, count)
+            self.lost = []
+
     def start(self):
         self.thread.start()
         return self
@@ -89,6 +120,7 @@ class GlanceProxy:
         with self.lock:
             self.down = False
             self.trip_rule = None
+            self.lose_rule = None
 
     def trip_after(self, method, path_prefix, passes):
         """Go down at the request after the first ``passes`` ``method`` requests under ``path_prefix``."""
