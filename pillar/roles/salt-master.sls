@@ -2,8 +2,9 @@
 salt:
   master:
     worker_threads: 4
-    file_roots: [/srv/stacksalt/salt, /srv/stacksalt]
-    pillar_roots: [/srv/stacksalt/pillar]
+    # the checkout (mounted read-only in the lab); minions get only <checkout>/salt and the
+    # view of top.sls and the loader directories (salt.master.fileserver)
+    checkout: /srv/stacksalt
     keys:
       # minion id -> fingerprint its key must have (`salt-call --local key.finger` on the host).
       # The lab records these when it seeds the keys (lab/lab); these are placeholders.

@@ -1,9 +1,9 @@
 """
 Real Salt daemons for the integration tier (pytest-salt-factories).
 
-One salt-master serves the repository exactly as a site's master does (file_roots
-[<repo>/salt, <repo>], pillar_roots [<repo>/pillar]) and two salt-minions take ids from the
-demo site: `master` (roles salt-master, salt-minion, cloud-admin) and `compute1`
+One salt-master runs the config the salt formula writes (tests/support/harness.py renders it
+with the formula itself; the few test-only differences are named there) and two salt-minions
+take ids from the demo site: `master` (roles salt-master, salt-minion, cloud-admin) and `compute1`
 (roles salt-minion, compute). Both run on this host, so the harness gives each its own
 Salt config dir and a test-only service provider (tests/support/extmods); the formulas
 are used unchanged.
@@ -13,7 +13,7 @@ import pathlib
 
 import pytest
 
-from tests.support.harness import master_overrides, minion_overrides, repo_root_view
+from tests.support.harness import master_overrides, minion_overrides, shipped_master_config
 from tests.support.sshhost import SshHost
 
 MINION_IDS = ("master", "compute1")
@@ -36,10 +36,15 @@ def known_hosts_file(tmp_path_factory):
 
 
 @pytest.fixture(scope="package")
-def salt_master(salt_factories, repo_root, known_hosts_file, tmp_path_factory):
-    view = repo_root_view(repo_root, tmp_path_factory.mktemp("repo-root-view"))
+def shipped_master(repo_root, tmp_path_factory):
+    """What salt.master writes for the demo site's master (its master.d settings)."""
+    return shipped_master_config(repo_root, tmp_path_factory.mktemp("shipped-master"))
+
+
+@pytest.fixture(scope="package")
+def salt_master(salt_factories, shipped_master, known_hosts_file):
     factory = salt_factories.salt_master_daemon(
-        "stacksalt-master", overrides=master_overrides(repo_root, known_hosts_file, view)
+        "stacksalt-master", overrides=master_overrides(shipped_master, known_hosts_file)
     )
     with factory.started():
         yield factory

@@ -1,49 +1,92 @@
 """
-Configuration of the harness's real Salt daemons (shared by the integration tier and the
-README main job): the master serves the repository, each minion on this host gets its
-own release file and the test-only service provider.
+Configuration of the harness's real Salt daemons (the integration tier): the master runs the
+config the salt formula writes (`shipped_master_config`), each minion on this host gets its own
+release file and the test-only service provider.
 """
 
+import json
 import os
 import pathlib
+import subprocess
 import sys
 
+import yaml
+
 SUPPORT = pathlib.Path(__file__).resolve().parent
-IGNORED_IN_FILE_ROOTS = [r"/\.git/", r"/\.venvs?/", r"/\.tmp/", r"/lab/cache/", r"/__pycache__/"]
+SALT_BIN = pathlib.Path(sys.executable).parent
+
+# Where the test master differs from the one salt.master configures, all of it, and why:
+# - it listens on loopback only, on ports salt-factories picks (so no port is set here);
+# - the formula's `salt:master:checkout` is this checkout and its view (`served_root`) is a
+#   scratch directory of the test, instead of /srv/stacksalt and /srv/stacksalt-served;
+# - Salt is the test venv's own (`install: preinstalled`);
+# - salt-ssh checks host keys against the test's known_hosts file.
+# Nothing here touches what the fileserver serves: tests/integration/test_fileserver.py proves
+# that the served files are exactly those the shipped roots hold.
+TEST_ONLY_MASTER_SETTINGS = {"interface": "127.0.0.1"}
+SHIPPED_PORT_SETTINGS = ("publish_port", "ret_port")
 
 
-def repo_root_view(repo_root, view_dir):
+def harness_master_pillar(repo_root, served_root, extra=None):
+    """Pillar for the formula run that renders the test master's config (see above)."""
+    pillar = {
+        "salt": {
+            "install": {"method": "preinstalled"},
+            "lookup": {"bin_dir": str(SALT_BIN)},
+            "master": {"checkout": str(repo_root), "served_root": str(served_root)},
+        }
+    }
+    for key, value in (extra or {}).items():
+        pillar["salt"]["master"][key] = value
+    return pillar
+
+
+def shipped_master_config(repo_root, workdir, extra_pillar=None):
     """
-    The repository root as a file root, minus its venvs and scratch: a directory of symlinks to
-    the root entries Salt serves (top.sls, _modules, _states, _utils). The roots fileserver walks
-    every file under a root before ignoring any, and a developer's checkout holds ~90,000 files
-    of venvs; a site's master serves a clean checkout and needs no such view.
+    The master config exactly as the salt formula writes it: `salt-call --local state.apply
+    salt.master.config` (which includes salt.master.fileserver) with the demo site's pillar for
+    the id `master` plus `harness_master_pillar`, into `workdir`. Returns the merged master.d
+    settings (and the formula's served view is built at `workdir/served`).
     """
-    view = pathlib.Path(view_dir)
-    view.mkdir(parents=True, exist_ok=True)
-    for entry in ("top.sls", "_modules", "_states", "_utils", "_beacons"):
-        source = pathlib.Path(repo_root) / entry
-        link = view / entry
-        if source.exists() and not link.exists():
-            link.symlink_to(source)
-    return view
-
-
-def master_overrides(repo_root, known_hosts_file=None, root_view=None):
-    repo_root = pathlib.Path(repo_root)
-    return {
-        "interface": "127.0.0.1",
-        "file_roots": {"base": [str(repo_root / "salt"), str(root_view or repo_root)]},
+    repo_root, workdir = pathlib.Path(repo_root), pathlib.Path(workdir)
+    conf_dir, served = workdir / "etc" / "salt", workdir / "served"
+    conf_dir.mkdir(parents=True, exist_ok=True)
+    caller = {
+        "id": "master",
+        "file_client": "local",
+        "root_dir": str(workdir),
+        "cachedir": str(workdir / "cache"),
+        "pki_dir": str(workdir / "pki"),
+        "sock_dir": str(workdir / "sock"),
+        "log_file": str(workdir / "salt-call.log"),
+        "file_roots": {"base": [str(repo_root / "salt")]},
         "pillar_roots": {"base": [str(repo_root / "pillar")]},
-        "auto_accept": False,
-        "open_mode": False,
-        "worker_threads": 3,
-        # The repository root is a file root (for _modules/...): never serve its venvs,
-        # caches and test scratch (gigabytes that every sync would otherwise walk).
-        "file_ignore_regex": IGNORED_IN_FILE_ROOTS,
-        # salt-ssh hosts run pillar_schema too: ship jsonschema in the thin.
-        "thin_extra_mods": "jsonschema,jsonschema_specifications,referencing,rpds,attrs,attr,typing_extensions",
-        # salt-ssh checks host keys against this file (the tests write the target's key).
+        "module_dirs": [str(repo_root / "_modules")],
+        "states_dirs": [str(repo_root / "_states")],
+        "utils_dirs": [str(repo_root / "_utils")],
+    }
+    (conf_dir / "minion").write_text(json.dumps(caller))
+    pillar = harness_master_pillar(repo_root, served, extra_pillar)
+    cmd = [
+        str(SALT_BIN / "salt-call"), "-c", str(conf_dir), "--local", "--retcode-passthrough",
+        "--out", "json", "state.apply", "salt.master.config", f"pillar={json.dumps(pillar)}",
+    ]  # fmt: skip
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+    if run.returncode != 0:
+        raise RuntimeError(f"salt.master.config did not apply: {run.stdout[-4000:]}{run.stderr[-2000:]}")
+    settings = {}
+    for conf in sorted((conf_dir / "master.d").glob("*.conf")):
+        settings.update(yaml.safe_load(conf.read_text()) or {})
+    for key in SHIPPED_PORT_SETTINGS:
+        settings.pop(key, None)
+    return settings
+
+
+def master_overrides(shipped, known_hosts_file=None):
+    """The shipped settings plus the test-only ones (TEST_ONLY_MASTER_SETTINGS), nothing else."""
+    return {
+        **shipped,
+        **TEST_ONLY_MASTER_SETTINGS,
         **({"known_hosts_file": str(known_hosts_file)} if known_hosts_file else {}),
     }
 

@@ -29,3 +29,9 @@ salt-master-unit-absent:
     - require:
       - service: salt-master-service-dead
 {%- endif %}
+
+salt-master-fileserver-view-absent:
+  file.absent:
+    - name: {{ master.served_root }}
+    - require:
+      - service: salt-master-service-dead

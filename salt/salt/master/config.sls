@@ -4,6 +4,7 @@
 {%- set conf_d = master.config_dir ~ '/master.d' %}
 include:
   - {{ tplroot }}.install
+  - .fileserver
 
 {%- if settings.install.method == 'pkg' %}
 
@@ -39,15 +40,20 @@ salt-master-config-stacksalt-managed:
         # Keys are accepted by the key policy (salt.master.keys), never blindly.
         auto_accept: false
         open_mode: false
+        # What minions may fetch: the formulas and the view of salt.master.fileserver,
+        # never the checkout (pillar/secrets). The view is links: follow them.
         file_roots:
-          base: {{ master.file_roots | json }}
+          base: {{ master.served_file_roots | json }}
+        fileserver_followsymlinks: True
+        fileserver_ignoresymlinks: False
         pillar_roots:
-          base: {{ master.pillar_roots | json }}
+          base: {{ master.served_pillar_roots | json }}
         file_ignore_regex: {{ master.file_ignore_regex | json }}
         # salt-ssh targets validate pillar too: ship jsonschema in the thin.
         thin_extra_mods: jsonschema,jsonschema_specifications,referencing,rpds,attrs,attr,typing_extensions
     - require:
       - file: salt-master-config-dir-managed
+      - file: salt-master-fileserver-view-managed
 
 {#- stacksalt's reactions first (self-healing, key policy), then the site's own entries. #}
 {%- set reactor = [] %}
@@ -68,13 +74,14 @@ salt-master-config-reactor-managed:
     - mode: '0640'
     - dataset:
         reactor: {{ (reactor + master.reactor) | json }}
-        runner_dirs: {{ master.runner_dirs | json }}
+        runner_dirs: {{ master.served_runner_dirs | json }}
         stacksalt_heal:
           enabled: {{ master.heal.enabled | json }}
           max_heals: {{ master.heal.max_heals }}
           window: {{ master.heal.window }}
           hold: {{ master.heal.hold }}
           timeout: {{ master.heal.timeout }}
+          confirm_timeout: {{ master.heal.confirm_timeout }}
         stacksalt_keys:
           allowed_file: {{ master['keys'].allowed_file | json }}
           alert_every: {{ master['keys'].alert_every }}

@@ -1,8 +1,8 @@
 """
 Self-healing and the key policy through the reactor, on real Salt daemons on this host.
 
-The master runs stacksalt's reactor map (as salt.master writes it) and the runners from the
-checkout; its auth-event hook accepts only the harness's own minion, so every other key
+The master runs the config salt.master writes (reactor map, runners from the checkout); its
+auth-event hook accepts only the harness's own minion, so every other key
 goes through the salt/auth reactor. The minion `compute1` runs the heal beacons that
 salt.minion.config renders from its real pillar; its services are supervised by the
 harness's test provider (this host has no systemd), so stopping one is a real kill.
@@ -19,28 +19,21 @@ import time
 import pytest
 import yaml
 
-from tests.support.harness import master_overrides, minion_overrides, repo_root_view
+from tests.support.harness import master_overrides, minion_overrides, shipped_master_config
 from tests.support.states import summarize
 
 HEAL_MINION = "compute1"
+# A second harness minion that acts as a compromised host (tests/integration/heal/test_heal_hostile.py).
+ATTACKER_MINION = "spare1"
 # The flap guard, small enough for a test: a third break within the window is not healed.
 HEAL_SETTINGS = {"enabled": True, "max_heals": 2, "window": 300, "hold": 900, "timeout": 90}
-
-
-def reactor_map():
-    """The reactor entries salt.master writes (salt/salt/master/config.sls), same order."""
-    return [
-        {"salt/beacon/*/stacksalt_heal_services/*": ["salt://reactor/heal.sls"]},
-        {"salt/beacon/*/stacksalt_heal_files/*": ["salt://reactor/heal.sls"]},
-        {"salt/auth": ["salt://reactor/keys.sls"]},
-    ]
 
 
 def _accept_only_harness_minions(master, payload):
     # salt-factories accepts every pending key by default: keep that for the harness's own
     # minion only, so the key policy under test decides everything else.
-    if payload.get("act") == "pend" and payload.get("id") == HEAL_MINION:
-        ret = master.salt_key_cli().run("--yes", "--accept", HEAL_MINION)
+    if payload.get("act") == "pend" and payload.get("id") in (HEAL_MINION, ATTACKER_MINION):
+        ret = master.salt_key_cli().run("--yes", "--accept", payload["id"])
         assert ret.returncode == 0, ret
 
 
@@ -53,14 +46,15 @@ def allowed_file(tmp_path_factory):
 
 @pytest.fixture(scope="package")
 def reactor_master(salt_factories, repo_root, tmp_path_factory, allowed_file):
-    view = repo_root_view(repo_root, tmp_path_factory.mktemp("repo-root-view"))
-    overrides = {
-        **master_overrides(repo_root, None, view),
-        "reactor": reactor_map(),
-        "runner_dirs": [str(repo_root / "_runners")],
-        "stacksalt_heal": HEAL_SETTINGS,
-        "stacksalt_keys": {"allowed_file": str(allowed_file), "alert_every": 600},
-    }
+    # The master's config as salt.master writes it (reactor map, runner dirs, heal and key
+    # policy settings), with a flap guard small enough for a test and the test's allow-list.
+    shipped = shipped_master_config(
+        repo_root,
+        tmp_path_factory.mktemp("shipped-reactor-master"),
+        extra_pillar={"heal": HEAL_SETTINGS, "keys": {"allowed_file": str(allowed_file), "alert_every": 600}},
+    )
+    assert shipped["reactor"][-1] == {"salt/auth": ["salt://reactor/keys.sls"]}, shipped["reactor"]
+    overrides = master_overrides(shipped)
     factory = salt_factories.salt_master_daemon(
         "stacksalt-reactor-master", overrides=overrides, on_auth_event_callback=_accept_only_harness_minions
     )
@@ -77,6 +71,17 @@ def heal_minion_dir(tmp_path_factory):
 def heal_minion(reactor_master, repo_root, heal_minion_dir):
     factory = reactor_master.salt_minion_daemon(
         HEAL_MINION, overrides=minion_overrides(repo_root, HEAL_MINION, heal_minion_dir)
+    )
+    with factory.started():
+        yield factory
+
+
+@pytest.fixture(scope="package")
+def attacker_minion(reactor_master, repo_root, tmp_path_factory):
+    """A minion with its own accepted key and no heal role: the sender of forged events."""
+    state_dir = tmp_path_factory.mktemp(f"host-{ATTACKER_MINION}")
+    factory = reactor_master.salt_minion_daemon(
+        ATTACKER_MINION, overrides=minion_overrides(repo_root, ATTACKER_MINION, state_dir)
     )
     with factory.started():
         yield factory
@@ -160,7 +165,7 @@ class ServiceProbe:
 class PendingMinion:
     """A plain salt-minion process with its own key, not known to the harness."""
 
-    def __init__(self, root, minion_id, master):
+    def __init__(self, root, minion_id, master, rejected_retry=False):
         self.root = pathlib.Path(root)
         self.id = minion_id
         self.pki = self.root / "pki"
@@ -181,6 +186,8 @@ class PendingMinion:
                     "log_level_logfile": "info",
                     "acceptance_wait_time": 1,
                     "acceptance_wait_time_max": 1,
+                    # a host bootstrapped as docs/salt.md says (salt.minion writes it too)
+                    "rejected_retry": rejected_retry,
                 }
             )
         )
