@@ -5,6 +5,11 @@
 {%- set mon = settings.mon %}
 {%- set mon_dir = settings.data_dir ~ '/mon/' ~ settings.cluster ~ '-' ~ mon.id %}
 {%- set tmp = settings.data_dir ~ '/tmp' %}
+{#- The ceph CLI as arguments: scripts get it as argv (cmd.script with `args` runs no shell);
+    Salt runs `unless`/`onlyif` strings through a shell, so there every value is quoted. #}
+{%- set cli_args = ['ceph', '--cluster', settings.cluster, '--conf', settings.conf_file,
+                    '--keyring', settings.admin_keyring, '--connect-timeout', '30'] %}
+{%- set cli = cli_args | map('quote') | join(' ') %}
 include:
   - {{ tplroot }}.client
 
@@ -16,7 +21,7 @@ ceph-mon-pkgs-installed:
 
 ceph-mon-bootstrap-keyring-managed:
   file.managed:
-    - name: {{ tmp }}/{{ settings.cluster }}.mon.keyring
+    - name: {{ (tmp ~ '/' ~ settings.cluster ~ '.mon.keyring') | json }}
     - contents: |
         [mon.]
         key = {{ settings['keys'].mon }}
@@ -30,8 +35,8 @@ ceph-mon-bootstrap-keyring-managed:
         [client.bootstrap-osd]
         key = {{ settings['keys'].bootstrap_osd }}
         caps mon = "allow profile bootstrap-osd"
-    - user: {{ settings.user }}
-    - group: {{ settings.group }}
+    - user: {{ settings.user | json }}
+    - group: {{ settings.group | json }}
     - mode: '0600'
     - makedirs: True
     - show_changes: False
@@ -39,21 +44,16 @@ ceph-mon-bootstrap-keyring-managed:
       - pkg: ceph-mon-pkgs-installed
 
 ceph-mon-mkfs:
-  cmd.run:
-    - name: >-
-        monmaptool --create --fsid {{ settings.fsid }} --addv {{ mon.id }}
-        [v2:{{ mon.addr }}:3300,v1:{{ mon.addr }}:6789] --clobber {{ tmp }}/monmap
-        && ceph-mon --cluster {{ settings.cluster }} --mkfs -i {{ mon.id }}
-        --monmap {{ tmp }}/monmap --keyring {{ tmp }}/{{ settings.cluster }}.mon.keyring
-        --setuser {{ settings.user }} --setgroup {{ settings.group }}
-        && touch {{ mon_dir }}/done && chown {{ settings.user }}:{{ settings.group }} {{ mon_dir }}/done
-    - creates: {{ mon_dir }}/done
+  cmd.script:
+    - source: salt://{{ tplroot }}/files/mon-mkfs.sh
+    - args: {{ [settings.cluster, settings.fsid, mon.id, mon.addr, tmp, settings.user, settings.group, mon_dir] | map('string') | list | json }}
+    - creates: {{ (mon_dir ~ '/done') | json }}
     - require:
       - file: ceph-mon-bootstrap-keyring-managed
 
 ceph-mon-service-running:
   service.running:
-    - name: ceph-mon@{{ mon.id }}
+    - name: {{ ('ceph-mon@' ~ mon.id) | json }}
     - enable: True
     - require:
       - cmd: ceph-mon-mkfs
@@ -61,9 +61,9 @@ ceph-mon-service-running:
       - file: ceph-client-conf-managed
 
 ceph-mon-quorum-waited:
-  cmd.run:
-    - name: >-
-        timeout 120 sh -c 'until {{ settings.cli }} quorum_status >/dev/null 2>&1; do sleep 1; done'
-    - unless: {{ settings.cli }} quorum_status
+  cmd.script:
+    - source: salt://{{ tplroot }}/files/mon-quorum-wait.sh
+    - args: {{ (['120'] + cli_args) | map('string') | list | json }}
+    - unless: {{ (cli ~ ' quorum_status') | json }}
     - require:
       - service: ceph-mon-service-running

@@ -1,6 +1,12 @@
 {%- set tplroot = tpldir.split('/')[0] %}
 {%- from tplroot ~ '/map.jinja' import settings with context %}
-{%- set dbsync = settings.bin_dir ~ '/ironic-dbsync --config-file ' ~ settings.config_dir ~ '/ironic.conf' %}
+{#- Salt's cmd.run runs its command through a shell: each value is quoted, the line is a YAML
+    string, and the database path reaches the Python check as an argument. #}
+{%- set dbsync = [settings.bin_dir ~ '/ironic-dbsync', '--config-file', settings.config_dir ~ '/ironic.conf'] %}
+{%- set schema_check = [settings.install.python, '-c',
+      'import sqlite3, sys; db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True); '
+      ~ 'sys.exit("alembic_version" not in [row[0] for row in db.execute("SELECT name FROM sqlite_master")])',
+      settings.database.connection[10:]] %}
 {%- set sqlite = settings.database.connection.startswith('sqlite:///') %}
 include:
   - {{ tplroot }}.config
@@ -10,14 +16,11 @@ include:
 ironic-db-synced:
   cmd.run:
 {%- if sqlite %}
-    - name: {{ dbsync }} create_schema
+    - name: {{ (dbsync + ['create_schema']) | map('quote') | join(' ') | json }}
     {#- not `creates`: a service started by the package may create an empty file first #}
-    - unless: >-
-        {{ settings.install.python }} -c "import sqlite3, sys;
-        db = sqlite3.connect('file:{{ settings.database.connection[10:] }}?mode=ro', uri=True);
-        sys.exit('alembic_version' not in [row[0] for row in db.execute('SELECT name FROM sqlite_master')])"
+    - unless: {{ schema_check | map('quote') | join(' ') | json }}
 {%- else %}
-    - name: {{ dbsync }} upgrade
+    - name: {{ (dbsync + ['upgrade']) | map('quote') | join(' ') | json }}
     - onchanges:
 {%-   if settings.install.method == 'pip' %}
       - cmd: ironic-install-pip-installed
@@ -25,6 +28,6 @@ ironic-db-synced:
       - pkg: ironic-install-pkgs-installed
 {%-   endif %}
 {%- endif %}
-    - runas: {{ settings.user }}
+    - runas: {{ settings.user | json }}
     - require:
       - file: ironic-config-file-managed

@@ -56,21 +56,25 @@ ironic-install-constraints-managed:
     - require:
       - pillar_schema: ironic-pillar-schema-validated
 
+{#- Salt's cmd.run runs its command through a shell: each value is quoted (quote), the line
+    is a YAML string (json), and values reach Python code as arguments, never inside it. #}
+{%- set venv = settings.install.venv %}
+{%- set version = settings.install.version | string %}
+{%- set venv_cmd = [settings.install.python, '-m', 'venv', venv] %}
+{%- set pip_cmd = [venv ~ '/bin/pip', 'install', '-q', '-c', venv ~ '-constraints.txt', 'ironic==' ~ version] %}
+{%- set pip_check = [venv ~ '/bin/python', '-c',
+      'import importlib.metadata as m, sys; sys.exit(m.version("ironic") != sys.argv[1])', version] %}
 ironic-install-venv-created:
   cmd.run:
-    - name: {{ settings.install.python }} -m venv {{ settings.install.venv }}
-    - creates: {{ settings.install.venv }}/bin/pip
+    - name: {{ venv_cmd | map('quote') | join(' ') | json }}
+    - creates: {{ (venv ~ '/bin/pip') | json }}
     - require:
       - pkg: ironic-install-build-pkgs-installed
 
 ironic-install-pip-installed:
   cmd.run:
-    - name: >-
-        {{ settings.install.venv }}/bin/pip install -q
-        -c {{ settings.install.venv }}-constraints.txt ironic=={{ settings.install.version }}
-    - unless: >-
-        {{ settings.install.venv }}/bin/python -c
-        "import importlib.metadata as m, sys; sys.exit(m.version('ironic') != '{{ settings.install.version }}')"
+    - name: {{ pip_cmd | map('quote') | join(' ') | json }}
+    - unless: {{ pip_check | map('quote') | join(' ') | json }}
     - require:
       - cmd: ironic-install-venv-created
       - file: ironic-install-constraints-managed

@@ -59,10 +59,12 @@ ironic-service-waiter-managed:
     - mode: '0755'
     - makedirs: True
 
+{#- Salt's cmd.run runs its command through a shell: each value is quoted, the line is a YAML string. #}
+{%- set waiter_cmd = [settings.install.python, waiter, 'http://127.0.0.1:' ~ settings.api.port] %}
 ironic-service-drivers-registered:
   cmd.run:
-    - name: {{ settings.install.python }} {{ waiter }} http://127.0.0.1:{{ settings.api.port }} 120 {{ settings.enabled_hardware_types | join(' ') }}
-    - unless: {{ settings.install.python }} {{ waiter }} http://127.0.0.1:{{ settings.api.port }} 0 {{ settings.enabled_hardware_types | join(' ') }}
+    - name: {{ (waiter_cmd + ['120'] + settings.enabled_hardware_types) | map('string') | map('quote') | join(' ') | json }}
+    - unless: {{ (waiter_cmd + ['0'] + settings.enabled_hardware_types) | map('string') | map('quote') | join(' ') | json }}
     - require:
       - file: ironic-service-waiter-managed
 {%- for svc in settings.service_names %}

@@ -6,23 +6,28 @@ include:
 
 {%- if install.method == 'pip' %}
 
+{#- Salt's cmd.run runs its command through a shell: each value is quoted (quote), the line
+    is a YAML string (json), and values reach Python code as arguments, never inside it. #}
+{%- set version = settings.version | string %}
+{%- set pip_cmd = [install.venv ~ '/bin/pip', 'install', '--disable-pip-version-check', '-q'] %}
+{%- if install.no_index %}{% do pip_cmd.append('--no-index') %}{% endif %}
+{%- if install.find_links %}{% do pip_cmd.extend(['--find-links', install.find_links]) %}{% endif %}
+{%- do pip_cmd.append('salt==' ~ version) %}
+{%- set pip_check = [install.venv ~ '/bin/python', '-c',
+      'import importlib.metadata as m, sys; sys.exit(m.version("salt") != sys.argv[1])', version] %}
 salt-install-venv-created:
   cmd.run:
-    - name: {{ install.python }} -m venv {{ install.venv }}
-    - creates: {{ install.venv }}/bin/python
+    - name: {{ [install.python, '-m', 'venv', install.venv] | map('quote') | join(' ') | json }}
+    - creates: {{ (install.venv ~ '/bin/python') | json }}
     - require:
       - pillar_schema: salt-pillar-schema-validated
 
 salt-install-pip-package-installed:
   cmd.run:
-    - name: >-
-        {{ install.venv }}/bin/pip install --disable-pip-version-check -q
-        {%- if install.no_index %} --no-index{% endif %}
-        {%- if install.find_links %} --find-links {{ install.find_links }}{% endif %}
-        salt=={{ settings.version }}
+    - name: {{ pip_cmd | map('quote') | join(' ') | json }}
     # "installed" means this exact version imports from the venv
     - unless:
-      - {{ install.venv }}/bin/python -c "import importlib.metadata as m, sys; sys.exit(m.version('salt') != '{{ settings.version }}')"
+      - {{ pip_check | map('quote') | join(' ') | json }}
     - require:
       - cmd: salt-install-venv-created
 

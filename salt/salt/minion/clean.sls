@@ -24,7 +24,8 @@ salt-minion-config-{{ conf }}-absent:
 # and only in the run that removed its configuration (a second clean changes nothing).
 salt-minion-service-stopped-after-run:
   cmd.run:
-    - name: {{ settings.bin_dir }}/salt-call --local -c {{ settings.config_dir }} service.disable {{ minion.service }}
+    {#- quoted values: Salt's cmd.run runs its command through a shell #}
+    - name: {{ [settings.bin_dir ~ '/salt-call', '--local', '-c', settings.config_dir, 'service.disable', minion.service] | map('quote') | join(' ') | json }}
     - bg: True
     - order: last
     - onchanges:

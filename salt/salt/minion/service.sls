@@ -38,7 +38,8 @@ salt-minion-service-running:
 # KillMode=process the running job outlives the restart and still returns its result.
 salt-minion-service-restarted-after-run:
   cmd.run:
-    - name: {{ settings.bin_dir }}/salt-call --local -c {{ settings.config_dir }} service.restart {{ minion.service }}
+    {#- quoted values: Salt's cmd.run runs its command through a shell #}
+    - name: {{ [settings.bin_dir ~ '/salt-call', '--local', '-c', settings.config_dir, 'service.restart', minion.service] | map('quote') | join(' ') | json }}
     - bg: True
     - order: last
     - onchanges:

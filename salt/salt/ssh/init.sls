@@ -15,10 +15,12 @@ salt-ssh-key-dir-managed:
 
 # The master's own key for salt-ssh; its public half goes to each roster host's
 # authorized_keys (docs/salt-ssh.md). An existing key is never replaced.
+{#- Salt's cmd.run runs its command through a shell: each value is quoted, the line is a YAML string. #}
+{%- set keygen = ['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'salt-ssh@' ~ grains.id, '-f', ssh.key] %}
 salt-ssh-key-generated:
   cmd.run:
-    - name: ssh-keygen -q -t ed25519 -N '' -C salt-ssh@{{ grains.id }} -f {{ ssh.key }}
-    - creates: {{ ssh.key }}
+    - name: {{ keygen | map('quote') | join(' ') | json }}
+    - creates: {{ ssh.key | json }}
     - require:
       - file: salt-ssh-key-dir-managed
 
