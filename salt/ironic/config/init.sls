@@ -1,10 +1,17 @@
 {%- set tplroot = tpldir.split('/')[0] %}
 {%- from tplroot ~ '/map.jinja' import settings with context %}
-{#- the template gets no node data: BMC secrets stay out of this state's arguments #}
+{#- the template gets no node data: BMC secrets stay out of this state's arguments; nor the
+    database URL from pillar (it may hold a password): the template reads that by key #}
 {%- set conf = {} %}
-{%- for key, value in settings.items() if key not in ('nodes', 'node_secrets') %}
+{%- for key, value in settings.items() if key not in ('nodes', 'node_secrets', 'database') %}
 {%-   do conf.update({key: value}) %}
 {%- endfor %}
+{%- if salt['pillar.get']('ironic:database:connection') %}
+{%-   set database = {'pillar': 'ironic:database:connection'} %}
+{%- else %}
+{%-   set database = {'connection': settings.database.connection} %}
+{%- endif %}
+{%- do conf.update({'database': database}) %}
 include:
   - {{ tplroot }}.install
 

@@ -88,11 +88,24 @@ def state_args(states, state_id, module=None):
     return args
 
 
-def render_conf(states):
-    """ironic.conf as the formula renders it (the template with the state's context)."""
+def render_conf(states, pillar=None):
+    """ironic.conf as the formula renders it (the template with the state's context, and
+    ``salt['pillar.get']`` over ``pillar``, default pillar.example, for what it reads by key)."""
+    pillar = example() if pillar is None else pillar
+
+    def pillar_get(key, default=""):
+        value = pillar
+        for part in key.split(":"):
+            if not isinstance(value, dict) or part not in value:
+                return default
+            value = value[part]
+        return value
+
     args = state_args(states, "ironic-config-file-managed")
     template = jinja2.Environment(loader=jinja2.FileSystemLoader(str(FORMULA / "files")))
-    return template.get_template("ironic.conf.jinja").render(**args["context"])
+    return template.get_template("ironic.conf.jinja").render(
+        **args["context"], salt={"pillar.get": pillar_get}
+    )
 
 
 def test_formula_renders_with_example_pillar(tmp_path):
@@ -120,11 +133,30 @@ def test_rendered_sls_holds_no_bmc_secret(tmp_path):
     assert "FAKE-change-me" not in render_conf(states)
 
 
-def test_ironic_conf_shows_no_diff(tmp_path):
-    """ironic.conf holds the database password: its state never prints a diff."""
-    pillar = yaml.safe_load((FORMULA / "pillar.example").read_text())
+def test_database_password_is_neither_diffed_nor_in_the_rendered_sls(tmp_path):
+    """ironic.conf holds the database URL: its state shows no diff, and the URL from pillar is
+    read by the template on the minion, not passed through the state's arguments."""
+    pillar = example()
+    url = "mysql+pymysql://ironic:CANARY-db-pw@192.0.2.10/ironic"
+    pillar["ironic"]["database"] = {"connection": url}
     states = show_sls(tmp_path, yaml.safe_dump(pillar))
-    assert state_args(states, "ironic-config-file-managed")["show_changes"] is False
+    args = state_args(states, "ironic-config-file-managed")
+    assert args["show_changes"] is False
+    assert args["context"]["settings"]["database"] == {"pillar": "ironic:database:connection"}
+    others = {k: v for k, v in states.items() if k != "ironic-pillar-schema-validated"}
+    assert "CANARY-db-pw" not in json.dumps(others)
+    assert f"[database]\nconnection = {url}\n" in render_conf(states, pillar)
+
+
+def test_default_database_url_is_rendered_from_the_defaults(tmp_path):
+    pillar = example()
+    pillar["ironic"].pop("database", None)
+    states = show_sls(tmp_path, yaml.safe_dump(pillar))
+    args = state_args(states, "ironic-config-file-managed")
+    assert args["context"]["settings"]["database"] == {
+        "connection": "sqlite:////var/lib/ironic/ironic.sqlite"
+    }
+    assert "connection = sqlite:////var/lib/ironic/ironic.sqlite\n" in render_conf(states, pillar)
 
 
 def test_pkg_install_config_and_services(tmp_path):

@@ -159,3 +159,63 @@ def test_inline_cloud_ignores_process_os_variables(monkeypatch):
         assert conn.config.config["auth"]["auth_url"] == "http://127.0.0.1:1/v3"
     finally:
         utils.reset()
+
+
+CANARIES = {
+    "ipmi_password": "CANARY-u-ipmi",
+    "redfish_password": "CANARY-u-rf",
+    "snmp_auth_key": "CANARY-u-auth",
+    "snmp_priv_key": "CANARY-u-priv",
+    "snmp_community": "CANARY-u-comm",
+    "ipmi_hex_kg_key": "CANARY-u-kg",
+    "redfish_address": "https://root:CANARY-u-url@10.0.0.9",
+}
+
+
+def ironic_masked(driver_info):
+    """driver_info as Ironic returns it: its own mask on the keys it hides (a URL stays as is)."""
+    return {k: ("******" if utils.is_secret_key(k) else v) for k, v in driver_info.items()}
+
+
+def test_canaries_never_reach_changes_and_digests_keep_reruns_quiet():
+    spec = dict(SPEC, driver_info={"redfish_username": "root", **CANARIES})
+    created = mod.plan(spec, None)
+    assert "CANARY" not in str(created["changes"])
+    assert set(created["body"]["extra"]["stacksalt_secrets"]) == {f"driver_info/{k}" for k in CANARIES}
+    live = live_from(created["body"], ports=["52:54:00:00:00:01"], traits=["CUSTOM_A"])
+    live["driver_info"] = ironic_masked(created["body"]["driver_info"])
+    assert mod.plan(spec, live)["changes"] == {}
+    changed = dict(spec, driver_info=dict(spec["driver_info"], snmp_priv_key="CANARY-u-priv2"))
+    changed["driver_info"]["redfish_address"] = "https://root:CANARY-u-url2@10.0.0.9"
+    item = mod.plan(changed, live)
+    assert set(item["changes"]) == {"driver_info:snmp_priv_key", "driver_info:redfish_address"}
+    assert "CANARY" not in str(item["changes"])
+    assert item["changes"]["driver_info:redfish_address"]["new"] == MASK
+    # The events carry the same masking.
+    assert "CANARY" not in str(mod._mask({"driver_info": changed["driver_info"]}))
+
+
+ENABLED = {
+    "redfish": {"deploy": ["direct", "ramdisk"], "boot": ["redfish-virtual-media", "ipxe"]},
+    "fake-hardware": {"deploy": ["fake", "direct"]},
+}
+
+
+def test_supported_errors_name_the_node_and_the_interface():
+    nodes = [
+        {"name": "ok", "driver": "redfish", "deploy_interface": "direct"},
+        {"name": "rf-fake", "driver": "redfish", "deploy_interface": "fake", "boot_interface": "pxe"},
+        {"name": "no-drv", "driver": "idrac"},
+        {"name": "fake-ok", "driver": "fake-hardware", "deploy_interface": "fake", "raid_interface": "x"},
+    ]
+    errors = mod.supported_errors(nodes, ENABLED, where="ironic:nodes")
+    assert errors == [
+        "ironic:nodes:1:boot_interface: node 'rf-fake': boot interface 'pxe' is not enabled for driver "
+        "'redfish' in this Ironic (enabled: redfish-virtual-media, ipxe)",
+        "ironic:nodes:1:deploy_interface: node 'rf-fake': deploy interface 'fake' is not enabled for driver "
+        "'redfish' in this Ironic (enabled: direct, ramdisk)",
+        "ironic:nodes:2:driver: node 'no-drv': driver 'idrac' is not enabled in this Ironic "
+        "(enabled: fake-hardware, redfish)",
+    ]
+    single = mod.supported_errors(nodes[1], ENABLED, where="ironic_node:rf-fake")
+    assert single[0].startswith("ironic_node:rf-fake:boot_interface: node 'rf-fake'")
