@@ -9,6 +9,12 @@ The import is one transaction: a failure at any step removes what the earlier st
 RBD image without its Glance image, no Glance image without its data). A `queued` Glance image
 of the same name without data (an import killed half-way) is removed before importing again.
 
+When the rollback itself fails (or the run is killed), the RBD image it leaves is recognisable:
+it carries the metadata ``stacksalt.in_flight`` from its creation until the Glance image is
+active. The next import of that name first reaps every such image among the ids it may use (the
+given id, or the ids derived from the name) whose Glance image is not active, so no orphan stays
+and no id generation is burnt on it.
+
 Connections: `cloud` names an openstacksdk cloud, from config/pillar `openstack:clouds:<cloud>`
 (the keys of a clouds.yaml entry) or else clouds.yaml; one connection per process is reused
 (``_utils/stacksalt_openstack.connect``).
@@ -37,6 +43,7 @@ __virtualname__ = "glance_rbd_image"
 DISK_FORMAT = "raw"
 CONTAINER_FORMAT = "bare"
 ID_GENERATIONS = 10
+IN_FLIGHT_KEY = "stacksalt.in_flight"
 
 
 def __virtual__():
@@ -216,6 +223,43 @@ def delete(image_id, pool="images", cloud=None, conf=None, user=None, keyring=No
     return removed
 
 
+def _candidates(name, image_id=None):
+    return [image_id] if image_id else [_u("image_id_for")(name, g) for g in range(ID_GENERATIONS)]
+
+
+def _reap(conn, pool, candidates, cloud, ceph, dry=False):
+    """The in-flight RBD images a failed import left behind (removed, with any queued Glance image)."""
+    reaped = []
+    for candidate in candidates:
+        if not __salt__["rbd_image.exists"](pool, candidate, **ceph):
+            continue
+        if IN_FLIGHT_KEY not in __salt__["rbd_image.meta"](pool, candidate, **ceph):
+            continue  # not made by an import of this module: never ours to remove
+        img = _raw(conn, candidate)
+        if img is not None and img["status"] == "active":
+            continue  # finished, only the mark's removal failed: a live image
+        if not dry:
+            log.warning("glance_rbd_image: reaping %s/%s, left by a failed import", pool, candidate)
+            delete(candidate, pool=pool, cloud=cloud, **ceph)
+        reaped.append(candidate)
+    return reaped
+
+
+def orphans(name, pool="images", image_id=None, cloud=None, conf=None, user=None, keyring=None, cluster=None):
+    """
+    The RBD images that failed imports of ``name`` left behind (marked in flight, their Glance
+    image missing or not active): what the next import reaps first. Nothing is removed.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cloudadmin glance_rbd_image.orphans ubuntu-24.04
+    """
+    ceph = _ceph(conf, user, keyring, cluster)
+    return _reap(_connect(cloud), pool, _candidates(name, image_id), cloud, ceph, dry=True)
+
+
 def import_image(
     name,
     source,
@@ -262,6 +306,8 @@ def import_image(
 
     created = None
     steps = []
+    # What an earlier failed import could not roll back goes first (see the module doc).
+    reaped = _reap(conn, pool, _candidates(name, image_id), cloud, ceph)
     try:
         # 1. The queued Glance image with the id the RBD image will carry. A derived id that a
         #    deleted image burnt (Glance never reuses ids) moves to the next generation.
@@ -291,7 +337,13 @@ def import_image(
         steps.append("glance-create")
         # 2. Data straight into RBD, 3. the protected snapshot clones start from.
         converted = __salt__["rbd_image.import_qcow2"](
-            local, pool, created, source_format=source_format, timeout=timeout, **ceph
+            local,
+            pool,
+            created,
+            source_format=source_format,
+            timeout=timeout,
+            in_flight=f"glance_rbd_image {created}",
+            **ceph,
         )
         steps.append("rbd-import")
         __salt__["rbd_image.snap_create"](pool, created, snap, **ceph)
@@ -307,6 +359,12 @@ def import_image(
         steps.append("glance-location")
         img = _wait_active(conn, created, wait_timeout)
         steps.append("active")
+        # Done: the image is no longer in flight (a failure here leaves a live, active image
+        # with the mark, which the reaper leaves alone).
+        try:
+            __salt__["rbd_image.meta_remove"](pool, created, IN_FLIGHT_KEY, **ceph)
+        except CommandExecutionError:
+            log.warning("glance_rbd_image: %s/%s is active but keeps its in-flight mark", pool, created)
     except BaseException as exc:
         if created:
             try:
@@ -314,7 +372,8 @@ def import_image(
             except Exception as cleanup_exc:  # noqa: BLE001 - report both
                 raise CommandExecutionError(
                     f"import of {name!r} failed after {steps or ['nothing']} ({exc}); "
-                    f"rollback of {pool}/{created} ALSO failed: {cleanup_exc}"
+                    f"rollback of {pool}/{created} ALSO failed: {cleanup_exc}; the next import of "
+                    f"{name!r} reaps it (marked {IN_FLIGHT_KEY})"
                 ) from exc
         if isinstance(exc, CommandExecutionError | SaltInvocationError):
             raise CommandExecutionError(f"import of {name!r} failed, rolled back: {exc}") from exc
@@ -328,6 +387,7 @@ def import_image(
         "status": img["status"],
         "size": img.get("size"),
         "seconds": converted["seconds"],
+        "reaped": reaped,
     }
 
 

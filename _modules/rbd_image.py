@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 __virtualname__ = "rbd_image"
 
 PROGRESS_TAG = "salt/stacksalt/rbd_image/progress"
+#: Image metadata key an import sets from the image's first moment (``import_qcow2(in_flight=)``)
+#: until the caller's whole transaction succeeded: an image still carrying it is debris.
+IN_FLIGHT_KEY = "stacksalt.in_flight"
 _FSIDS = {}
 
 
@@ -130,6 +133,37 @@ def snaps(pool, name, conf=None, user=None, keyring=None, cluster=None):
         s["name"]: {"size": s["size"], "protected": str(s.get("protected", "false")).lower() == "true"}
         for s in out
     }
+
+
+def meta(pool, name, conf=None, user=None, keyring=None, cluster=None):
+    """
+    The image's metadata (``rbd image-meta list``) as a dict.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt ceph1 rbd_image.meta images 6f2c3b1e-...
+    """
+    conn = _conn(conf, user, keyring, cluster)
+    return _rbd("image-meta", "list", _spec(pool, name), conn=conn, json_out=True) or {}
+
+
+def meta_remove(pool, name, key, conf=None, user=None, keyring=None, cluster=None):
+    """
+    Remove one metadata key of the image (nothing when it is not set).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt ceph1 rbd_image.meta_remove images 6f2c3b1e-... stacksalt.in_flight
+    """
+    conn = _conn(conf, user, keyring, cluster)
+    if key in meta(pool, name, **conn):
+        _rbd("image-meta", "remove", _spec(pool, name), key, conn=conn)
+        return True
+    return False
 
 
 def snap_create(pool, name, snap="snap", conf=None, user=None, keyring=None, cluster=None):
@@ -272,11 +306,18 @@ def import_qcow2(
     cluster=None,
     timeout=3600,
     progress_step=10,
+    in_flight=None,
 ):
     """
     Convert a local image file straight into a new RBD image `pool/name` with
     `qemu-img convert -O raw` (zeros are not written). Fails when the image exists. On failure
     the partly written RBD image is removed. Sends progress events every `progress_step` %.
+
+    in_flight
+        A label (e.g. who imports it): the RBD image is then created first, carrying the
+        metadata ``stacksalt.in_flight=<label>`` before any data is written, so an image that a
+        failed rollback or a killed run left behind is recognisable; the caller removes the
+        key (``meta_remove``) once its transaction succeeded.
 
     CLI Example:
 
@@ -295,7 +336,18 @@ def import_qcow2(
         raise CommandExecutionError(f"RBD image {pool}/{name} already exists")
     target = sc.qemu_rbd_target(pool, name, **conn)
     # -W: out-of-order writes (the target is new and raw), several coroutines in flight.
-    cmd = [qemu_img, "convert", "-p", "-W", "-m", "16", "-f", src["format"], "-O", "raw", source, target]
+    cmd = [qemu_img, "convert", "-p", "-W", "-m", "16", "-f", src["format"], "-O", "raw"]
+    if in_flight:
+        # Marked before its first byte: the image is never there without the mark. A new RBD
+        # image reads as zeros, so qemu-img still skips them (--target-is-zero).
+        _rbd("create", "--size", f"{src['virtual_size']}B", _spec(pool, name), conn=conn)
+        try:
+            _rbd("image-meta", "set", _spec(pool, name), IN_FLIGHT_KEY, str(in_flight), conn=conn)
+        except BaseException:
+            _cleanup_partial(pool, name, conn)
+            raise
+        cmd += ["-n", "--target-is-zero"]
+    cmd += [source, target]
     fire, close_progress = _progress_sender()
     started = time.monotonic()
     last = -progress_step

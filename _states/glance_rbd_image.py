@@ -107,7 +107,11 @@ def _present(args):
         leftover = current["id"]
         current = None
     if current is None:
-        planned = __salt__[mod + "planned_id"](name, image_id=image_id, after=leftover)
+        # RBD images that failed imports could not roll back: the import reaps them first. Their
+        # Glance image existed (it is made first), so their ids are burnt: the next one is used.
+        reaped = __salt__[mod + "orphans"](name, pool=pool, image_id=image_id, cloud=cloud, **ceph)
+        after = leftover or (reaped[-1] if reaped else None)
+        planned = __salt__[mod + "planned_id"](name, image_id=image_id, after=after)
         new = dict(wanted)
         new.update(
             {
@@ -120,6 +124,8 @@ def _present(args):
         changes = {"old": None, "new": new}
         if leftover:
             changes["removed_leftover"] = leftover
+        if reaped:
+            changes["reaped"] = reaped
         if __opts__["test"]:
             ret.update(result=None, changes=changes, comment=f"Image {name} would be imported into {pool}")
             return ret
@@ -127,6 +133,8 @@ def _present(args):
             __salt__[mod + "delete"](leftover, pool=pool, cloud=cloud, **ceph)
         result = __salt__[mod + "import_image"](skip_id=leftover, **args)
         new["id"], new["location"] = result["id"], result["location"]
+        if result.get("reaped"):
+            changes["reaped"] = result["reaped"]
         ret["changes"] = changes
         ret["comment"] = f"Image {name} imported into {pool} as {result['id']} in {result['seconds']} s"
         return ret
