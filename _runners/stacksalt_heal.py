@@ -14,6 +14,16 @@ healed; ``salt/stacksalt/heal/gave_up`` is fired once and the thing is left alon
 ``hold`` seconds or until ``salt-run stacksalt_heal.reset``. Every heal fires
 ``salt/stacksalt/heal/result`` (what was broken, what was done, state ids changed/failed,
 the job id). Settings: master config ``stacksalt_heal`` (written by ``salt.master``).
+
+A beacon event proves nothing about its sender: beacons use the ``events`` form of
+``_minion_event``, whose data and tag are the sender's own claim (only the tag/data form carries
+the id the master authenticated). So before acting, the runner asks the *named* minion itself,
+over its own authenticated channel, whether the thing is broken: ``service.status`` for a
+service, a ``test=True`` run of the owning component for a file (which changes nothing). Only a
+confirmed break is healed; an unconfirmed one fires ``salt/stacksalt/heal/unconfirmed`` and,
+like a heal that found nothing to do, counts towards the flap limit, so a flood of events about
+one thing is cut off after ``max_heals`` checks within ``window`` (then held, answered from the
+ledger without asking any minion).
 """
 
 import fcntl
@@ -32,7 +42,14 @@ log = logging.getLogger(__name__)
 
 __virtualname__ = "stacksalt_heal"
 
-DEFAULTS = {"max_heals": 3, "window": 600, "hold": 1800, "timeout": 300, "enabled": True}
+DEFAULTS = {
+    "max_heals": 3,
+    "window": 600,
+    "hold": 1800,
+    "timeout": 300,
+    "confirm_timeout": 15,
+    "enabled": True,
+}
 SERVICES_BEACON = "stacksalt_heal_services"
 FILES_BEACON = "stacksalt_heal_files"
 TAG_PREFIX = "salt/stacksalt/heal"
@@ -105,12 +122,25 @@ def decide(entry, now, settings):
     return "heal", entry
 
 
-def finish(entry, now, counted):
-    """Close a heal in the ledger; ``counted`` heals (something was repaired or failed) count."""
+def finish(entry, now):
+    """Close a heal in the ledger: every heal counts, one that changed nothing or was not
+    confirmed by the minion included (a flood of events must run out of heals)."""
     entry = dict(entry, in_flight=None)
-    if counted:
-        entry["heals"] = [*entry.get("heals", []), now]
+    entry["heals"] = [*entry.get("heals", []), now]
     return entry
+
+
+def confirmed(kind, answer):
+    """
+    Whether the named minion's own answer confirms the break: for a service, the return of
+    ``service.status`` (False: not running); for a file, the return of a ``test=True`` run of
+    its component (some state would change). No answer confirms nothing.
+    """
+    if kind == "service":
+        return answer is False
+    if not isinstance(answer, dict):
+        return False
+    return any(isinstance(r, dict) and (r.get("result") is None or r.get("changes")) for r in answer.values())
 
 
 def summarize(states):
@@ -186,7 +216,8 @@ def react(tag, data):
     """
     Handle one heal beacon event (called by the reactor, ``salt/reactor/heal.sls``).
 
-    Returns what was decided: ``ignored``, ``busy``, ``held``, ``gave_up`` or ``healed``.
+    Returns what was decided: ``ignored``, ``busy``, ``held``, ``gave_up``, ``unconfirmed``
+    (the named minion does not confirm the break), ``healed`` or ``failed``.
 
     CLI Example:
 
@@ -242,7 +273,51 @@ def react(tag, data):
         log.warning("stacksalt_heal: giving up on %s %s on %s", kind, name, minion)
         _fire("gave_up", alert)
         return {"verdict": "gave_up", **alert}
+    answer = _ask(about, settings)
+    if not confirmed(kind, answer):
+        return _unconfirmed(about, answer)
     return _heal(about, settings, data)
+
+
+def _ask(about, settings):
+    """The named minion's own view of the thing, over its authenticated channel (None: no answer)."""
+    minion, kind = about["minion"], about["kind"]
+    if kind == "service":
+        fun, args, kwarg = "service.status", [about["name"]], {}
+    else:
+        fun, args, kwarg = "state.apply", [about["component"]], {"test": True, "queue": True}
+    client = salt.client.get_local_client(__opts__["conf_file"])
+    try:
+        returns = client.cmd(minion, fun, args, kwarg=kwarg, timeout=settings["confirm_timeout"])
+    except Exception as exc:  # noqa: BLE001 - no answer confirms nothing
+        log.warning("stacksalt_heal: could not ask %s about %s: %s", minion, about["name"], exc)
+        return None
+    finally:
+        client.destroy()
+    return returns.get(minion)
+
+
+def _unconfirmed(about, answer):
+    """The named minion does not confirm the break: nothing runs there; the check counts."""
+    with _Ledger() as ledger:
+        key = _key(about["minion"], about["kind"], about["name"])
+        entry = finish(ledger.data.get(key, {}), time.time())
+        ledger.data[key] = entry
+        ledger.save()
+    result = {
+        **about,
+        "done": "nothing: the minion itself does not confirm the break",
+        "answer": "no answer" if answer is None else ("running" if answer is True else "no pending change"),
+        "heals": len(entry["heals"]),
+    }
+    log.info(
+        "stacksalt_heal: %s %s on %s not confirmed by the minion: not healed",
+        about["kind"],
+        about["name"],
+        about["minion"],
+    )
+    _fire("unconfirmed", result)
+    return {"verdict": "unconfirmed", **result}
 
 
 def _heal(about, settings, data):
@@ -272,8 +347,7 @@ def _heal(about, settings, data):
     ok = error is None and not failed
     with _Ledger() as ledger:
         key = _key(minion, about["kind"], about["name"])
-        # a no-op run (already repaired) does not count towards the flap limit
-        entry = finish(ledger.data.get(key, {}), time.time(), counted=bool(changed or failed or error))
+        entry = finish(ledger.data.get(key, {}), time.time())
         ledger.data[key] = entry
         ledger.save()
     detected = (data or {}).get("_stamp")

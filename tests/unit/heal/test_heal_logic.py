@@ -64,7 +64,7 @@ def test_flap_guard_heals_until_the_limit_then_gives_up_once_and_holds():
     for now in (0, 10):
         verdict, entry = heal.decide(entry, now, SETTINGS)
         assert verdict == "heal"
-        entry = heal.finish(entry, now + 1, counted=True)
+        entry = heal.finish(entry, now + 1)
     verdict, entry = heal.decide(entry, 20, SETTINGS)
     assert verdict == "give_up" and entry["gave_up"] == 20
     assert heal.decide(entry, 30, SETTINGS)[0] == "held"
@@ -86,10 +86,28 @@ def test_a_running_heal_makes_further_breaks_busy_until_its_timeout():
     assert heal.decide(entry, 31, SETTINGS)[0] == "heal", "a heal that never finished does not block forever"
 
 
-def test_no_op_heals_do_not_count_towards_the_limit():
+def test_every_heal_counts_towards_the_limit_a_no_op_one_too():
+    # a flood of events about a thing that is fine must run out of heals like a real flap
     _, entry = heal.decide({}, 0, SETTINGS)
-    entry = heal.finish(entry, 1, counted=False)
-    assert entry == {"heals": [], "in_flight": None, "gave_up": None}
+    entry = heal.finish(entry, 1)
+    assert entry == {"heals": [1], "in_flight": None, "gave_up": None}
+
+
+@pytest.mark.parametrize(
+    ("kind", "answer", "expected"),
+    [
+        ("service", False, True),
+        ("service", True, False),
+        ("service", None, False),
+        ("service", "ERROR: no such unit", False),
+        ("file", {"file_|-a_|-/etc/a_|-managed": {"result": None, "changes": {"diff": "x"}}}, True),
+        ("file", {"file_|-a_|-/etc/a_|-managed": {"result": True, "changes": {}}}, False),
+        ("file", None, False),
+        ("file", ["Rendering SLS failed"], False),
+    ],
+)
+def test_only_the_named_minions_own_answer_confirms_a_break(kind, answer, expected):
+    assert heal.confirmed(kind, answer) is expected
 
 
 def test_summary_lists_state_ids_without_values():
