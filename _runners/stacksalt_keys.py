@@ -8,6 +8,13 @@ pending and raises ``salt/stacksalt/keys/alert`` (once per id and key every
 ``alert_every`` seconds: a pending minion retries its authentication every few seconds).
 A key the master *denied* (another key for an id it already knows) raises an alert too.
 
+An allow-listed id can be claimed by anyone: a key under it with the wrong fingerprint must not
+block the real host. So such a pending key is deleted at once (with an alert), never left
+pending: the master denies any other key for an id while one is pending. And when the master
+did deny a key whose fingerprint is the recorded one (the real host came while an impostor's key
+was pending), the impostor's key is deleted and the real one accepted from the denial itself;
+the real minion retries (``rejected_retry``, set by salt.minion) and gets in.
+
 The allow-list is the file ``salt.master.keys`` writes from pillar
 ``salt:master:keys:allowed`` (``{id: fingerprint}``); its path and the alert interval come
 from master config ``stacksalt_keys`` (written by ``salt.master``).
@@ -106,12 +113,35 @@ def _alert(minion_id, fingerprint, act, why, every):
         _fire("alert", {"id": minion_id, "fingerprint": fingerprint, "state": act, "reason": why})
 
 
-def react(minion, act):
+def _fingerprint(pub):
+    return salt.utils.crypt.pem_finger(key=pub.strip().encode("utf-8"), sum_type=__opts__["hash_type"])
+
+
+def _replace_impostor(keys, minion, pub, fingerprint, settings):
+    """The recorded key was denied because another key is pending: swap them."""
+    stored = keys.cache.fetch("keys", minion) or {}
+    held = _fingerprint(stored["pub"]) if "pub" in stored else None
+    if stored.get("state") != "pending" or held == fingerprint:
+        return None
+    keys.delete_key(match_dict={keys.PEND: [minion]})
+    keys.cache.flush("denied_keys", minion)
+    keys.cache.store("keys", minion, {"pub": pub.strip(), "state": "pending"})
+    keys.accept(match_dict={keys.PEND: [minion]})
+    why = f"deleted the pending key {held} that claimed this id, accepted the recorded key"
+    log.warning("stacksalt_keys: %s: %s", minion, why)
+    _alert(minion, held, "deleted", why, settings["alert_every"])
+    _fire("accepted", {"id": minion, "fingerprint": fingerprint, "reason": why})
+    return {"id": minion, "verdict": "accepted", "fingerprint": fingerprint, "replaced": held}
+
+
+def react(minion, act, pub=None):
     """
     Apply the key policy to one ``salt/auth`` event (called by the reactor).
 
-    ``act`` is the master's verdict in the event: ``pend`` (a pending key) is accepted or
-    left pending with an alert; ``denied`` raises an alert; anything else is ignored.
+    ``act`` is the master's verdict in the event: ``pend`` (a pending key) is accepted,
+    deleted (an allowed id with the wrong fingerprint) or left pending (an unknown id), with an
+    alert for the last two; ``denied`` raises an alert, and when ``pub`` (the denied key) is the
+    recorded one, replaces the pending impostor's key with it; anything else is ignored.
 
     CLI Example:
 
@@ -126,21 +156,31 @@ def react(minion, act):
         _alert(str(minion)[:64], None, act, "not a plain minion id", settings["alert_every"])
         return {"id": minion, "verdict": "pending", "reason": "not a plain minion id"}
     keys = salt.key.get_key(__opts__)
+    allowed = _allowed(settings["allowed_file"])
     if act == "denied":
+        fingerprint = _fingerprint(pub) if isinstance(pub, str) and pub.strip() else None
+        if fingerprint is not None and decide(minion, fingerprint, allowed)[0] == "accept":
+            replaced = _replace_impostor(keys, minion, pub, fingerprint, settings)
+            if replaced:
+                return replaced
         why = "the master denied a key that differs from the one it holds for this id"
-        _alert(minion, None, "denied", why, settings["alert_every"])
+        _alert(minion, fingerprint, "denied", why, settings["alert_every"])
         return {"id": minion, "verdict": "denied", "reason": why}
     stored = keys.cache.fetch("keys", minion) or {}
     if stored.get("state") != "pending" or "pub" not in stored:
         return {"id": minion, "verdict": "ignored", "reason": "no pending key"}
-    fingerprint = salt.utils.crypt.pem_finger(
-        key=stored["pub"].encode("utf-8"), sum_type=__opts__["hash_type"]
-    )
-    verdict, why = decide(minion, fingerprint, _allowed(settings["allowed_file"]))
+    fingerprint = _fingerprint(stored["pub"])
+    verdict, why = decide(minion, fingerprint, allowed)
     if verdict == "accept":
         keys.accept(match_dict={keys.PEND: [minion]})
         log.info("stacksalt_keys: accepted the key of %s (%s)", minion, fingerprint)
         _fire("accepted", {"id": minion, "fingerprint": fingerprint, "reason": why})
         return {"id": minion, "verdict": "accepted", "fingerprint": fingerprint}
+    if minion in allowed:
+        # the wrong key under an allowed id: gone at once, so the real host's key is not denied
+        keys.delete_key(match_dict={keys.PEND: [minion]})
+        why = f"{why}: key deleted"
+        _alert(minion, fingerprint, "deleted", why, settings["alert_every"])
+        return {"id": minion, "verdict": "deleted", "fingerprint": fingerprint, "reason": why}
     _alert(minion, fingerprint, "pending", why, settings["alert_every"])
     return {"id": minion, "verdict": "pending", "fingerprint": fingerprint, "reason": why}

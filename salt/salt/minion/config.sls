@@ -26,6 +26,9 @@ salt-minion-config-stacksalt-managed:
         master: {{ minion.master | json }}
         master_port: {{ minion.master_port }}
         id: {{ grains.id }}
+        # A denied key is retried, not fatal: when an impostor's key under this id was pending,
+        # the master's key policy replaces it with this host's recorded key (docs/salt.md).
+        rejected_retry: True
     - require:
       - file: salt-minion-config-dir-managed
 

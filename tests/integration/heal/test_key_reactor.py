@@ -1,7 +1,8 @@
 """
 The key policy on salt/auth, with real minion processes authenticating: an allowed id with
-the recorded fingerprint is accepted by the reactor, an unknown id and a known id with
-another key stay pending and raise salt/stacksalt/keys/alert.
+the recorded fingerprint is accepted by the reactor, an unknown id stays pending and a known id
+with another key is deleted, both with salt/stacksalt/keys/alert; an impostor that claims an
+allowed id first cannot lock the real host out.
 """
 
 import json
@@ -28,9 +29,10 @@ def key_lists(master):
 def pending_minions(tmp_path, reactor_master):
     started = []
 
-    def start(minion_id, record=None):
-        (tmp_path / minion_id).mkdir()
-        minion = PendingMinion(tmp_path / minion_id, minion_id, reactor_master)
+    def start(minion_id, rejected_retry=False, name=None):
+        root = tmp_path / (name or minion_id)
+        root.mkdir()
+        minion = PendingMinion(root, minion_id, reactor_master, rejected_retry=rejected_retry)
         fingerprint = minion.make_key()
         minion.start()
         started.append(minion)
@@ -42,7 +44,20 @@ def pending_minions(tmp_path, reactor_master):
         reactor_master.salt_key_cli().run("--yes", "--delete", minion.id)
 
 
-def test_allowed_id_with_its_fingerprint_is_accepted_others_stay_pending(
+def wait_for_ping(master, minion, timeout=120):
+    # the first answer can take a while on a loaded machine: the minion re-authenticates, then
+    # loads its modules
+    deadline = time.monotonic() + timeout
+    while True:
+        ret = master.salt_cli(timeout=45).run("test.ping", minion_tgt=minion.id)
+        if ret.returncode == 0 and ret.data is True:
+            return
+        log = minion.root / "minion.log"
+        assert time.monotonic() < deadline, (ret, log.read_text()[-3000:] if log.exists() else "no log")
+        time.sleep(2)
+
+
+def test_allowed_id_with_its_fingerprint_is_accepted_others_are_refused(
     reactor_master, allowed_file, pending_minions, event_listener
 ):
     start = time.time()
@@ -63,22 +78,51 @@ def test_allowed_id_with_its_fingerprint_is_accepted_others_stay_pending(
     }
     assert alerts.found_all_events and {"newhost2", "stranger1"} <= set(by_id), by_id
     assert by_id["stranger1"]["reason"].startswith("id not on the allow-list")
-    assert by_id["newhost2"]["reason"] == "fingerprint differs from the recorded one"
+    assert by_id["newhost2"]["reason"] == "fingerprint differs from the recorded one: key deleted"
+    assert by_id["newhost2"]["state"] == "deleted"
     assert by_id["stranger1"]["fingerprint"] == stranger_finger
-    # the accepted minion answers (its first answer can take a while on a loaded machine: it
-    # re-authenticates, then loads its modules); the others never get in
-    deadline = time.monotonic() + 120
-    while True:
-        ret = reactor_master.salt_cli(timeout=45).run("test.ping", minion_tgt="newhost1")
-        if ret.returncode == 0 and ret.data is True:
-            break
-        log = good.root / "minion.log"
-        assert time.monotonic() < deadline, (ret, log.read_text()[-3000:] if log.exists() else "no log")
-        time.sleep(2)
+    # the accepted minion answers; the others never get in
+    wait_for_ping(reactor_master, good)
     time.sleep(3)
     keys = key_lists(reactor_master)
     assert "newhost1" in keys["minions"]
-    assert {"newhost2", "stranger1"} <= set(keys["minions_pre"]), keys
+    assert "stranger1" in keys["minions_pre"], keys
     assert not {"newhost2", "stranger1"} & set(keys["minions"])
     # one alert per id and key, although they keep retrying every second
     assert len([e for e in event_listener.get_events([(reactor_master.id, ALERT)], after_time=start)]) == 2
+
+
+def test_an_impostor_under_an_allowed_id_cannot_lock_the_real_host_out(
+    reactor_master, allowed_file, pending_minions, event_listener
+):
+    # The real host's accepted key is gone (a re-install, say) and an impostor claims its id
+    # first, with its own key, and keeps retrying.
+    start = time.time()
+    impostor, impostor_finger = pending_minions("reinstalled1", name="impostor")
+    real_root = impostor.root.parent / "real"
+    real_root.mkdir()
+    # its key is made (and recorded) before it starts, as the bootstrap flow does
+    real = PendingMinion(real_root, "reinstalled1", reactor_master, rejected_retry=True)
+    real_finger = real.make_key()
+    allowed_file.write_text(yaml.safe_dump({"reinstalled1": real_finger}))
+    deleted = event_listener.wait_for_events([(reactor_master.id, ALERT)], after_time=start, timeout=90)
+    assert deleted.found_all_events, "the impostor's key raised no alert"
+    assert [e.data["fingerprint"] for e in deleted.matches] == [impostor_finger]
+    # the real host starts while the impostor keeps claiming the id
+    real.start()
+    try:
+        accepted = event_listener.wait_for_events(
+            [(reactor_master.id, ACCEPTED)], after_time=start, timeout=120
+        )
+        assert accepted.found_all_events, "the real host's key was never accepted"
+        assert [e.data["fingerprint"] for e in accepted.matches] == [real_finger]
+        wait_for_ping(reactor_master, real)
+        ret = reactor_master.salt_key_cli().run("--finger", "reinstalled1")
+        assert ret.returncode == 0, ret
+        assert ret.data["minions"]["reinstalled1"] == real_finger, ret.data
+        # the impostor keeps trying and stays out; the real host keeps answering
+        time.sleep(5)
+        assert "reinstalled1" not in key_lists(reactor_master).get("minions_pre", [])
+        wait_for_ping(reactor_master, real, timeout=30)
+    finally:
+        real.stop()
