@@ -60,7 +60,9 @@ def test_master_runs_its_formula_config(hosts, second_apply):
     assert conf.exists and conf.user == "root" and conf.mode == 0o640
     assert "/srv/stacksalt/pillar" in conf.content_string
     # minions get the formulas and the view, never the checkout (pillar/secrets)
-    assert "- /srv/stacksalt-served" in conf.content_string and "- /srv/stacksalt\n" not in conf.content_string
+    assert (
+        "- /srv/stacksalt-served" in conf.content_string and "- /srv/stacksalt\n" not in conf.content_string
+    )
     roster = master.file("/etc/salt/roster")
     assert roster.exists and roster.mode == 0o640 and "edge1" in roster.content_string
     key = master.file("/etc/salt/pki/master/ssh/stacksalt_ed25519")
