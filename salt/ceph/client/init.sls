@@ -2,6 +2,10 @@
     `ceph:keys:*` for a host only when one of its roles needs that key. #}
 {%- set tplroot = tpldir.split('/')[0] %}
 {%- from tplroot ~ '/map.jinja' import settings with context %}
+{%- set conf_settings = {} %}
+{%- for key, value in settings.items() if key != 'keys' %}
+{%-   do conf_settings.update({key: value}) %}
+{%- endfor %}
 include:
   - {{ tplroot }}.validate
 
@@ -37,7 +41,8 @@ ceph-client-conf-managed:
     - source: salt://{{ tplroot }}/files/ceph.conf.jinja
     - template: jinja
     - context:
-        settings: {{ settings | json }}
+        {#- ceph.conf holds no key: the keys stay out of this state's arguments #}
+        settings: {{ conf_settings | json }}
     - user: root
     - group: root
     - mode: '0644'
@@ -49,9 +54,11 @@ ceph-client-conf-managed:
 ceph-client-admin-keyring-managed:
   file.managed:
     - name: {{ settings.admin_keyring }}
-    - contents: |
-        [client.admin]
-        key = {{ settings['keys'].admin }}
+    {#- the key is read by the template from pillar: never in the state's arguments #}
+    - source: salt://{{ tplroot }}/client/files/keyring.jinja
+    - template: jinja
+    - context:
+        entries: [{entity: client.admin, key_pillar: "ceph:keys:admin"}]
     - user: root
     - group: root
     - mode: '0600'
@@ -67,9 +74,10 @@ ceph-client-admin-keyring-managed:
 ceph-client-{{ name }}-keyring-managed:
   file.managed:
     - name: {{ settings.conf_dir }}/{{ settings.cluster }}.client.{{ name }}.keyring
-    - contents: |
-        [client.{{ name }}]
-        key = {{ key }}
+    - source: salt://{{ tplroot }}/client/files/keyring.jinja
+    - template: jinja
+    - context:
+        entries: [{entity: client.{{ name }}, key_pillar: "ceph:keys:clients:{{ name }}"}]
     - user: {{ spec.get('owner', 'root') }}
     - group: {{ spec.get('group', 'root') }}
     - mode: '{{ spec.get('mode', '0640') }}'

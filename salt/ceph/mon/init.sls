@@ -22,19 +22,22 @@ ceph-mon-pkgs-installed:
 ceph-mon-bootstrap-keyring-managed:
   file.managed:
     - name: {{ (tmp ~ '/' ~ settings.cluster ~ '.mon.keyring') | json }}
-    - contents: |
-        [mon.]
-        key = {{ settings['keys'].mon }}
-        caps mon = "allow *"
-        [client.admin]
-        key = {{ settings['keys'].admin }}
-        caps mon = "allow *"
-        caps osd = "allow *"
-        caps mds = "allow *"
-        caps mgr = "allow *"
-        [client.bootstrap-osd]
-        key = {{ settings['keys'].bootstrap_osd }}
-        caps mon = "allow profile bootstrap-osd"
+    {#- the keys are read by the template from pillar: never in the state's arguments #}
+    - source: salt://{{ tplroot }}/client/files/keyring.jinja
+    - template: jinja
+    - context:
+        entries:
+          - entity: "mon."
+            key_pillar: "ceph:keys:mon"
+            caps:
+              mon: "allow *"
+          - entity: client.admin
+            key_pillar: "ceph:keys:admin"
+            caps: {mon: "allow *", osd: "allow *", mds: "allow *", mgr: "allow *"}
+          - entity: client.bootstrap-osd
+            key_pillar: "ceph:keys:bootstrap_osd"
+            caps:
+              mon: "allow profile bootstrap-osd"
     - user: {{ settings.user | json }}
     - group: {{ settings.group | json }}
     - mode: '0600'
