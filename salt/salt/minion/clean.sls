@@ -9,7 +9,7 @@ salt-minion-canary-service-dead:
 
 salt-minion-canary-unit-absent:
   file.absent:
-    - name: {{ settings.unit_dir }}/stacksalt-canary.service
+    - name: {{ (settings.unit_dir ~ '/stacksalt-canary.service') | json }}
     - require:
       - service: salt-minion-canary-service-dead
 
@@ -17,7 +17,7 @@ salt-minion-canary-unit-absent:
 
 salt-minion-config-{{ conf }}-absent:
   file.absent:
-    - name: {{ settings.config_dir }}/minion.d/{{ conf }}.conf
+    - name: {{ (settings.config_dir ~ '/minion.d/' ~ conf ~ '.conf') | json }}
 {%- endfor %}
 
 # Stopping the minion ends its ability to be managed: done last, by a separate process,

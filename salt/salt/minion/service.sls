@@ -8,15 +8,15 @@ include:
 
 salt-minion-unit-managed:
   file.managed:
-    - name: {{ settings.unit_dir }}/{{ minion.service }}.service
+    - name: {{ (settings.unit_dir ~ '/' ~ minion.service ~ '.service') | json }}
     - source: salt://{{ tplroot }}/files/salt.service.jinja
     - template: jinja
     - mode: '0644'
     - context:
         role: minion
         program: salt-minion
-        bin_dir: {{ settings.bin_dir }}
-        config_dir: {{ settings.config_dir }}
+        bin_dir: {{ settings.bin_dir | json }}
+        config_dir: {{ settings.config_dir | json }}
     - require:
       - pillar_schema: salt-pillar-schema-validated
   module.run:
@@ -28,7 +28,7 @@ salt-minion-unit-managed:
 # No `watch` here: restarting the minion from inside its own state run would kill the run.
 salt-minion-service-running:
   service.running:
-    - name: {{ minion.service }}
+    - name: {{ minion.service | json }}
     - enable: True
     - require:
       - file: salt-minion-config-stacksalt-managed
