@@ -119,3 +119,12 @@ def fileserver_attempts():
 def got_something(result):
     """A result that carries data: anything but an error, False, None or an empty value."""
     return "error" not in result and result.get("ret") not in (False, None, "", [], {})
+
+
+def secret_owners(repo):
+    """{value: {host ids whose secrets file holds it}} (a client key can be several hosts')."""
+    owners = {}
+    for path in sorted((pathlib.Path(repo) / "pillar" / "secrets").glob("*.sls")):
+        for value in _leaves(yaml.safe_load(path.read_text()) or {}):
+            owners.setdefault(value, set()).add(path.stem)
+    return owners

@@ -1,0 +1,129 @@
+"""
+Secrets never leak, checked on the converged lab with canaries: every value of
+pillar/secrets/*.sls is unique to this repository (a fake key or a FAKE-... password), so each
+one is a canary. They are grepped in every state return the lab's applies printed (test=True
+included), in a debug-level run of the highstate on the hosts that hold secrets, in the master's
+job cache (every return and event payload the master stored) and in every log under
+/var/log/salt; and every file on a lab host that holds one must be a file that needs it, owned by
+root and unreadable for others.
+"""
+
+import json
+import shlex
+import subprocess
+
+import pytest
+
+from tests.support import hostile
+
+from .conftest import LABDIR, REPO, lab
+
+pytestmark = pytest.mark.lab
+
+SECRET_HOLDERS = ("master", "ironic1", "ceph1", "compute1")
+# Where a host may keep its own secrets: the service configs and keyrings the formulas write,
+# and Salt's own caches of the host's pillar and rendered states (root-only directories).
+ALLOWED_HOMES = (
+    "/etc/ceph/",
+    "/etc/ironic/",
+    "/etc/salt/",
+    "/var/lib/ceph/",
+    "/var/cache/salt/minion/",
+    "/root/.config/openstack/",
+)
+
+
+def run_on(name, *cmd, timeout=600):
+    proc = subprocess.run(
+        ["podman", "exec", name, *cmd], capture_output=True, text=True, timeout=timeout, check=False
+    )
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="module")
+def canaries():
+    return hostile.secret_values(REPO)
+
+
+@pytest.fixture(scope="module")
+def test_mode_apply(second_apply):
+    """One test=True apply of the whole site, after the two real ones (its output is kept)."""
+    rc, out, err, _ = lab("apply", "--test", check=False)
+    return out + err
+
+
+def test_no_state_return_holds_a_secret(second_apply, test_mode_apply, canaries):
+    outputs = {p.name: p.read_text() for p in (LABDIR / "run").glob("apply-*.json")}
+    outputs["first and second apply (stdout)"] = second_apply["stdout"] + second_apply["stderr"]
+    outputs["test=True apply (stdout)"] = test_mode_apply
+    hits = {name: hostile.leaks(text, canaries) for name, text in outputs.items()}
+    assert {k: v for k, v in hits.items() if v} == {}
+    print(f"state returns grepped: {len(outputs)} outputs, {len(canaries)} canaries, 0 hits")
+
+
+@pytest.mark.parametrize("name", SECRET_HOLDERS)
+def test_a_debug_level_highstate_prints_no_secret(second_apply, canaries, name):
+    rc, out = run_on(name, "salt-call", "-l", "debug", "--out", "json", "state.apply", "test=True")
+    assert rc == 0, out[-3000:]
+    assert "[DEBUG   ]" in out, "not a debug-level run"
+    assert hostile.leaks(out, canaries) == []
+    rc, out = run_on(
+        name,
+        "salt-call",
+        "-l",
+        "debug",
+        "--out",
+        "json",
+        "state.show_sls",
+        "ironic" if name == "ironic1" else "salt",
+    )
+    assert hostile.leaks(out, canaries) == [], "the rendered SLS carries a secret"
+
+
+def grep_files(name, canaries, *roots):
+    """Files under `roots` on host `name` that hold a canary: {path: (mode, owner, [sources])}."""
+    patterns = "\n".join(canaries)
+    script = (
+        f"printf '%s\\n' {shlex.quote(patterns)} > /tmp/.canaries && "
+        f"grep -rlF -f /tmp/.canaries {' '.join(shlex.quote(r) for r in roots)} 2>/dev/null | "
+        "while read -r f; do stat -c '%a %U %n' \"$f\"; done; rm -f /tmp/.canaries"
+    )
+    _, out = run_on(name, "sh", "-c", script)
+    found = {}
+    for line in out.splitlines():
+        mode, owner, path = line.split(" ", 2)
+        _, text = run_on(name, "cat", path)
+        found[path] = (mode, owner, hostile.leaks(text, canaries))
+    return found
+
+
+def test_no_log_and_no_job_cache_holds_a_secret(second_apply, lab_up, canaries):
+    leaked = {}
+    for name, info in lab_up.items():
+        if info["kind"] == "ssh":
+            continue
+        for path, detail in grep_files(name, canaries, "/var/log").items():
+            leaked[f"{name}:{path}"] = detail
+    for path, detail in grep_files("master", canaries, "/var/cache/salt/master/jobs").items():
+        leaked[f"master:{path}"] = detail
+    assert leaked == {}
+
+
+def test_secret_files_are_where_they_belong_and_closed(second_apply, lab_up, canaries):
+    owners = hostile.secret_owners(REPO)
+    wrong = {}
+    for name in lab_up:
+        found = grep_files(name, canaries, "/etc", "/var/lib", "/var/cache", "/root", "/tmp", "/opt", "/srv")
+        for path, (mode, owner, _) in found.items():
+            if path.startswith("/srv/stacksalt/"):
+                continue  # the checkout itself, on the master (read-only mount, never served)
+            _, text = run_on(name, "cat", path)
+            foreign = sorted({h for v, hs in owners.items() if v in text and name not in hs for h in hs})
+            if foreign or not path.startswith(ALLOWED_HOMES) or owner != "root" or int(mode, 8) & 0o007:
+                wrong[f"{name}:{path}"] = {"mode": mode, "owner": owner, "other hosts' secrets": foreign}
+    print(
+        json.dumps(wrong, indent=1)
+        if wrong
+        else "every file holding a secret is its host's own, root's and closed"
+    )
+    assert wrong == {}
