@@ -16,9 +16,9 @@ Ironic bare-metal nodes from pillar or from an operator enrolment file.
     # respect max_concurrent_clean, 503/409 retried, progress events, a summary.
     ironic-nodes-enrolled:
       ironic_node.enrolled:
-        - nodes: {{ nodes_without_secrets | json }}
+        - nodes: {{ nodes | json }}           # ironic:nodes, BMC secrets left out
         - pillar_key: ironic:nodes            # names the key in error messages
-        - secrets_pillar: ironic:node_secrets # {node name: {driver_info key: secret}}
+        - secrets_pillar: ironic:node_secrets # {node name: {driver_info key: secret}}, read here
         # or: - source: /srv/ironic/nodes.yaml (a file with a top-level `nodes:` list)
 
     old-node:
