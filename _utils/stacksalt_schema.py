@@ -114,15 +114,6 @@ def _key_repr(key):
     return repr(shown) if shown != HIDDEN_KEY else shown
 
 
-def _touches_secret(error):
-    """True if the failing value sits under (or is) a secret-looking key."""
-    if any(is_secret_key(p) for p in error.absolute_path):
-        return True
-    # An error on a mapping that holds secrets (e.g. additionalProperties) would print them.
-    instance = error.instance
-    return isinstance(instance, dict) and any(is_secret_key(k) for k in instance)
-
-
 _JSON_TYPES = {
     dict: "a mapping",
     list: "a list",
