@@ -7,6 +7,10 @@ openstack-pillar-schema-validated:
   pillar_schema.validated:
     - name: openstack
     - schema: {{ schema | json }}
+{%- if opts.get('__master_opts__') %}
+    {#- salt-ssh: rendered on the master, and the target's modules see no pillar. On a minion
+        the state reads its own pillar, so the rendered SLS carries none of its secrets. #}
     - data: {{ salt['pillar.get']('openstack', {}) | json }}
+{%- endif %}
     - order: 1
     - failhard: True

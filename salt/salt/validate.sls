@@ -1,13 +1,18 @@
 {#- SLS rendering sees plain pillar values (no unmask needed; salt-ssh has no such argument).
     Runs before anything else in the run (order 1) and stops it on a bad pillar (failhard).
-    Schema and data are rendered here, on the master under salt-ssh, so the check works the
-    same on hosts that have neither the formula files nor our pillar in their modules. #}
+    The schema is rendered here, and under salt-ssh the data too (rendered on the master), so
+    the check works the same on hosts that have neither the formula files nor our pillar in
+    their modules. #}
 {%- set tplroot = tpldir.split('/')[0] %}
 {%- import_yaml tplroot ~ '/schema.yaml' as schema %}
 salt-pillar-schema-validated:
   pillar_schema.validated:
     - name: salt
     - schema: {{ schema | json }}
+{%- if opts.get('__master_opts__') %}
+    {#- salt-ssh: rendered on the master, and the target's modules see no pillar. On a minion
+        the state reads its own pillar, so the rendered SLS carries none of its secrets. #}
     - data: {{ salt['pillar.get']('salt', {}) | json }}
+{%- endif %}
     - order: 1
     - failhard: True
