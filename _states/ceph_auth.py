@@ -10,7 +10,12 @@ cephx users with least-privilege caps.
             mon: profile rbd
             osd: profile rbd pool=images
             mgr: profile rbd pool=images
-        - key: {{ pillar_key }}   # optional: keep the key in (encrypted) pillar
+        # optional: the key's pillar path, read on the minion, so that the rendered SLS
+        # (state.show_sls, the minion's state cache) never holds the key
+        - key_pillar: ceph:keys:clients:glance
+
+``key`` passes the key itself instead: for salt-ssh, where custom states see no pillar, or for
+an explicit call.
 """
 
 from salt.exceptions import CommandExecutionError, SaltInvocationError
@@ -29,16 +34,43 @@ def _mask(key):
     return __utils__["stacksalt_secrets.mask_value"](key)
 
 
-def present(name, caps, key=None, conf=None, user=None, keyring=None, cluster=None):
+def _wanted_key(key, key_pillar):
+    """The key asked for: ``key`` itself, or the value at pillar path ``key_pillar``."""
+    if key_pillar is None:
+        return key
+    if key is not None:
+        raise SaltInvocationError("ceph_auth.present: give key or key_pillar, not both")
+    # unmask: Salt 3008 masks pillar.get values unless asked; the value never leaves this state.
+    value = __salt__["pillar.get"](key_pillar, None, unmask=True)
+    if not value or not isinstance(value, str):
+        raise SaltInvocationError(
+            f"ceph_auth.present: key_pillar '{key_pillar}' names no key in this minion's pillar"
+        )
+    return value
+
+
+def present(name, caps, key=None, conf=None, user=None, keyring=None, cluster=None, key_pillar=None):
     """
     Ensure the cephx entity exists with exactly these caps (and this key, when given).
+
+    CLI Example (one state by hand; ``key_pillar`` as the ceph formula passes it):
+
+    .. code-block:: bash
+
+        salt ceph1 state.single ceph_auth.present client.glance \\
+            caps='{mon: "profile rbd", osd: "profile rbd pool=images"}' \\
+            key_pillar=ceph:keys:clients:glance
 
     name
         Entity, e.g. client.glance.
     caps
         {daemon: cap}, e.g. {mon: "profile rbd", osd: "profile rbd pool=images"}.
     key
-        Optional key (from pillar); a different live key is replaced (clients must get the new one).
+        Optional key; a different live key is replaced (clients must get the new one).
+    key_pillar
+        Optional pillar path of the key (``ceph:keys:clients:glance``), read on the minion so the
+        key is never a rendered state argument. Exclusive with ``key``; a path that holds no key
+        is an error before anything changes.
     conf, user, keyring, cluster
         Admin identity (default: config/pillar `ceph:admin`).
     """
@@ -46,6 +78,7 @@ def present(name, caps, key=None, conf=None, user=None, keyring=None, cluster=No
     conn = {"conf": conf, "user": user, "keyring": keyring, "cluster": cluster}
     caps = {str(k): str(v) for k, v in (caps or {}).items()}
     try:
+        key = _wanted_key(key, key_pillar)
         live = __salt__["ceph_auth.get"](name, **conn)
         if live is None:
             ret["changes"] = {"old": None, "new": {"caps": caps, "key": _mask(key or "generated")}}

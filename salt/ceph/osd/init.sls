@@ -17,9 +17,13 @@ ceph-osd-pkgs-installed:
 ceph-osd-bootstrap-keyring-managed:
   file.managed:
     - name: {{ boot }}
-    - contents: |
-        [client.bootstrap-osd]
-        key = {{ settings['keys'].bootstrap_osd }}
+    {#- the key is read by the template from pillar on the minion: never a state argument #}
+    - source: salt://{{ tplroot }}/client/files/keyring.jinja
+    - template: jinja
+    - context:
+        entries:
+          - entity: client.bootstrap-osd
+            key_pillar: "ceph:keys:bootstrap_osd"
     - user: {{ settings.user }}
     - group: {{ settings.group }}
     - mode: '0600'

@@ -38,7 +38,7 @@ def loaders(tmp_path):
     loaders.reset_state()
 
 
-def test_rendered_ceph_sls_holds_no_key_but_in_ceph_auth(loaders):
+def test_rendered_ceph_sls_holds_no_key(loaders):
     keys = list(key_values(EXAMPLE["ceph"]["keys"]))
     assert len(keys) >= 4, keys
     states = loaders.modules.state.show_sls("ceph")
@@ -47,20 +47,18 @@ def test_rendered_ceph_sls_holds_no_key_but_in_ceph_auth(loaders):
         "ceph-client-conf-managed",
         "ceph-client-admin-keyring-managed",
         "ceph-mon-bootstrap-keyring-managed",
+        "ceph-osd-bootstrap-keyring-managed",
+        "ceph-keyrings-client-glance-present",
     ):
         assert sid in states, sorted(states)
-    # Not this change's: ceph.validate renders the pillar inline (salt-ssh), ceph_auth.present
-    # takes the key as an argument, ceph.osd writes its bootstrap keyring inline (named in the
-    # report for their owners).
-    others = {
-        sid: v
-        for sid, v in states.items()
-        if sid != "ceph-pillar-schema-validated"
-        and not sid.startswith(("ceph-keyrings-client-", "ceph-osd-"))
-    }
-    text = json.dumps(others)
-    assert [k for k in keys if k in text] == []
-    for sid in ("ceph-client-admin-keyring-managed", "ceph-mon-bootstrap-keyring-managed"):
+    # No exception: the validation state reads its own pillar on a minion, ceph_auth.present
+    # reads its key by pillar path, ceph.osd's keyring comes from the template.
+    assert [k for k in keys if k in json.dumps(states)] == []
+    for sid in (
+        "ceph-client-admin-keyring-managed",
+        "ceph-mon-bootstrap-keyring-managed",
+        "ceph-osd-bootstrap-keyring-managed",
+    ):
         assert {"show_changes": False} in states[sid]["file"]
 
 

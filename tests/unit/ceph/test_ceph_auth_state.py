@@ -1,0 +1,115 @@
+"""ceph_auth.present's key_pillar (pure logic: the ceph_auth module and pillar.get are fakes)."""
+
+import importlib.util
+import pathlib
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+KEY = "AQDqTQdrFAKEunitcanaryKEYxxxxxxxxxxxxxxx=="
+OTHER = "AQDqTQdrFAKEotherlivekeyxxxxxxxxxxxxxxxx=="
+CAPS = {"mon": "profile rbd"}
+
+
+def _load(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+secrets_util = _load("stacksalt_secrets_ca", REPO / "_utils/stacksalt_secrets.py")
+
+
+class FakeCeph:
+    """The ceph_auth execution module over a dict of entities; records each change."""
+
+    def __init__(self, live=None):
+        self.live = dict(live or {})
+        self.changed = []
+
+    def get(self, name, **conn):
+        return self.live.get(name)
+
+    def create(self, name, caps, key=None, **conn):
+        self.changed.append(("create", name))
+        self.live[name] = {"key": key or "generated", "caps": dict(caps)}
+
+    def set_caps(self, name, caps, **conn):
+        self.changed.append(("set_caps", name))
+        self.live[name]["caps"] = dict(caps)
+
+
+def state(ceph, pillar, test=False):
+    mod = _load("ceph_auth_state_ut", REPO / "_states/ceph_auth.py")
+
+    def pillar_get(path, default=None, unmask=None):
+        assert unmask is True, "a masked value would be imported as the key"
+        node = pillar
+        for part in path.split(":"):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    mod.__salt__ = {
+        "ceph_auth.get": ceph.get,
+        "ceph_auth.create": ceph.create,
+        "ceph_auth.set_caps": ceph.set_caps,
+        "pillar.get": pillar_get,
+    }
+    mod.__utils__ = {"stacksalt_secrets.mask_value": secrets_util.mask_value}
+    mod.__opts__ = {"test": test}
+    return mod
+
+
+PILLAR = {"ceph": {"keys": {"clients": {"glance": KEY}}}}
+ARGS = {"name": "client.glance", "caps": CAPS, "key_pillar": "ceph:keys:clients:glance"}
+
+
+def test_key_pillar_creates_with_the_pillar_key_and_never_returns_it():
+    ceph = FakeCeph()
+    planned = state(ceph, PILLAR, test=True).present(**ARGS)
+    assert planned["result"] is None and ceph.changed == []
+    ret = state(ceph, PILLAR).present(**ARGS)
+    assert ret["result"] is True and ret["changes"] == planned["changes"]
+    assert ceph.live["client.glance"]["key"] == KEY
+    assert KEY not in repr(ret) and KEY not in repr(planned)
+    again = state(ceph, PILLAR).present(**ARGS)
+    assert again["changes"] == {} and again["result"] is True
+    assert state(ceph, PILLAR, test=True).present(**ARGS)["result"] is True
+
+
+def test_key_pillar_replaces_a_different_live_key_test_mode_exact():
+    ceph = FakeCeph({"client.glance": {"key": OTHER, "caps": CAPS}})
+    planned = state(ceph, PILLAR, test=True).present(**ARGS)
+    assert planned["result"] is None and ceph.changed == []
+    ret = state(ceph, PILLAR).present(**ARGS)
+    assert ret["changes"] == planned["changes"] and set(ret["changes"]["new"]) == {"key"}
+    assert ceph.live["client.glance"]["key"] == KEY
+    assert KEY not in repr(ret) and OTHER not in repr(ret)
+
+
+@pytest.mark.parametrize("pillar", [{}, {"ceph": {"keys": {"clients": {"glance": ""}}}}])
+def test_missing_pillar_key_is_an_error_naming_the_path_before_any_change(pillar):
+    ceph = FakeCeph()
+    ret = state(ceph, pillar).present(**ARGS)
+    assert ret["result"] is False and ret["changes"] == {}
+    assert "ceph:keys:clients:glance" in ret["comment"]
+    assert ceph.changed == []
+
+
+def test_key_and_key_pillar_together_are_refused_without_echoing_the_key():
+    ceph = FakeCeph()
+    ret = state(ceph, PILLAR).present(key=OTHER, **ARGS)
+    assert ret["result"] is False and "key_pillar" in ret["comment"]
+    assert OTHER not in ret["comment"] and ceph.changed == []
+
+
+def test_explicit_key_still_works_for_salt_ssh():
+    ceph = FakeCeph()
+    ret = state(ceph, {}).present(name="client.glance", caps=CAPS, key=KEY)
+    assert ret["result"] is True and ceph.live["client.glance"]["key"] == KEY
+    assert KEY not in repr(ret)
