@@ -3,6 +3,10 @@
 import subprocess
 
 import pytest
+import yaml
+from saltfactories.utils.functional import Loaders
+
+from tests.support.loaders import loader_opts
 
 pytestmark = [pytest.mark.functional, pytest.mark.timeout(300)]
 
@@ -45,3 +49,72 @@ def test_key_from_pillar_is_imported_and_secret_masked(states, modules):
 def test_bad_entity_name_is_a_clear_error(states):
     ret = states.ceph_auth.present(name="glance", caps={"mon": "profile rbd"})
     assert ret.result is False and "cephx entity name" in ret.comment
+
+
+def gen_key():
+    return subprocess.run(
+        ["ceph-authtool", "--gen-print-key"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def pillar_loaders(tmp_path_factory, ceph_cluster):
+    """Loaders whose pillar (a real pillar root) holds a client key, as ceph1's secrets file does."""
+    tmp = tmp_path_factory.mktemp("auth-pillar")
+    root = tmp / "pillar"
+    root.mkdir()
+    (root / "top.sls").write_text("base:\n  '*':\n    - keys\n")
+    loaders = Loaders(
+        loader_opts(
+            tmp / "salt",
+            "functional-ceph-auth",
+            pillar_roots=[root],
+            extra={
+                "ceph": {"admin": {"conf": ceph_cluster["conf"], "keyring": ceph_cluster["admin_keyring"]}}
+            },
+        )
+    )
+    loaders.pillar_root = root
+    yield loaders
+    loaders.reset_state()
+
+
+def set_pillar_key(loaders, name, key):
+    text = yaml.safe_dump({"ceph": {"keys": {"clients": {name: key}}}})
+    (loaders.pillar_root / "keys.sls").write_text(text)
+    loaders.refresh_pillar()
+
+
+def test_key_pillar_reads_the_key_on_the_minion_test_mode_exact(pillar_loaders):
+    states, modules = pillar_loaders.states, pillar_loaders.modules
+    name, path = "client.func-auth-pillar", "ceph:keys:clients:func-auth-pillar"
+    key = gen_key()
+    set_pillar_key(pillar_loaders, "func-auth-pillar", key)
+    args = {"name": name, "caps": {"mon": "profile rbd"}, "key_pillar": path}
+    try:
+        planned = states.ceph_auth.present(test=True, **args)
+        assert planned.result is None and modules.ceph_auth.get(name) is None
+        ret = states.ceph_auth.present(**args)
+        assert ret.result is True and ret.changes == planned.changes
+        assert modules.ceph_auth.get(name)["key"] == key
+        assert key not in str(ret.raw) and key not in str(planned.raw)
+        assert states.ceph_auth.present(**args).changes == {}
+        quiet = states.ceph_auth.present(test=True, **args)
+        assert quiet.result is True and quiet.changes == {}
+        # a rotated key in pillar replaces the live one, and test=True says so exactly
+        rotated = gen_key()
+        set_pillar_key(pillar_loaders, "func-auth-pillar", rotated)
+        planned = states.ceph_auth.present(test=True, **args)
+        assert planned.result is None and modules.ceph_auth.get(name)["key"] == key
+        ret = states.ceph_auth.present(**args)
+        assert ret.changes == planned.changes and list(ret.changes["new"]) == ["key"]
+        assert modules.ceph_auth.get(name)["key"] == rotated
+        assert rotated not in str(ret.raw) and key not in str(ret.raw)
+        # a path with no key: refused, naming the path, before anything changes
+        missing = states.ceph_auth.present(
+            name="client.func-auth-none", caps={"mon": "profile rbd"}, key_pillar="ceph:keys:clients:none"
+        )
+        assert missing.result is False and "ceph:keys:clients:none" in missing.comment
+        assert modules.ceph_auth.get("client.func-auth-none") is None
+    finally:
+        states.ceph_auth.absent(name=name)
