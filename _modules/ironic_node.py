@@ -535,6 +535,79 @@ def _request(conn, method, url, retry=True, **kwargs):
     return __utils__["stacksalt_openstack.call"](once)
 
 
+def _here(func):
+    """``func`` run in this module's loader context: the util that calls it back runs in its own,
+    where this module's ``__utils__``/``__salt__`` do not resolve."""
+    ctx = contextvars.copy_context()
+    return lambda: ctx.run(func)
+
+
+def _post(conn, url, body, before_retry, retry_statuses):
+    """A POST that is never repeated blindly: after an answer that may have been lost (a 503 from
+    a proxy, a reset connection) ``before_retry`` looks for the object the lost attempt made."""
+    proxy = conn.baremetal
+    resp = __utils__["stacksalt_openstack.request"](
+        proxy,
+        "POST",
+        url,
+        microversion=proxy.default_microversion,
+        json=body,
+        retry_statuses=retry_statuses,
+        before_retry=_here(before_retry) if before_retry else None,
+        # openstacksdk repeats baremetal calls on 409/503 itself (baremetal_status_code_retries:
+        # 5), blindly: for a POST only the check above may decide on a retry.
+        status_code_retries=0,
+    )
+    return resp if isinstance(resp, dict) else resp.json()
+
+
+def _existing_node(conn, body):
+    """After a lost answer to a node create: the node named in ``body`` if Ironic has it with the
+    same driver (our own work), ``None`` if it has none; a node of that name with another driver
+    is not ours and is a conflict."""
+    try:
+        node = _request(conn, "GET", f"/nodes/{body['name']}", params={"fields": "uuid,name,driver"}).json()
+    except Exception as exc:  # noqa: BLE001 - only a 404 means "not there"
+        if __utils__["stacksalt_openstack.http_status"](exc) == 404:
+            return None
+        raise
+    if node.get("driver") != body.get("driver"):
+        raise CommandExecutionError(
+            f"node '{body['name']}': Ironic already has a node of that name with driver "
+            f"'{node.get('driver')}', not '{body.get('driver')}' (conflict); nothing was changed"
+        )
+    return node
+
+
+def _create_node(conn, body):
+    """POST /nodes; after a lost answer the node is looked up by name before any retry."""
+    # A 409 answers that the name or uuid is taken: a real conflict, not retried.
+    check = (lambda: _existing_node(conn, body)) if body.get("name") else None
+    return _post(conn, "/nodes", body, check, retry_statuses=(503,))
+
+
+def _existing_port(conn, node_uuid, address):
+    """After a lost answer to a port create: the port with ``address`` if it is on this node,
+    ``None`` if Ironic has none; on another node it is a conflict."""
+    ports = _list(conn, "/ports", fields=("uuid", "address", "node_uuid"), address=address)
+    for port in ports:
+        if port.get("node_uuid") != node_uuid:
+            raise CommandExecutionError(
+                f"port {address}: Ironic has it on node {port.get('node_uuid')}, not on "
+                f"{node_uuid} (conflict); nothing was changed"
+            )
+        return port
+    return None
+
+
+def _create_port(conn, node_uuid, port):
+    """POST /ports; after a lost answer the port is looked up by address before any retry."""
+    body = dict(port, address=port["address"].lower(), node_uuid=node_uuid)
+    # 409 stays retried (the node may be locked by a conductor for a moment); a 409 that follows
+    # a lost answer may be our own port, so it is looked up first.
+    return _post(conn, "/ports", body, lambda: _existing_port(conn, node_uuid, body["address"]), (409, 503))
+
+
 def _list(conn, path, fields=None, **params):
     items, url = [], path
     if fields:
@@ -806,7 +879,7 @@ def _apply_one(conn, watcher, item, clean_slots, timeout):
     """Run one node's plan; return (uuid, final provision state)."""
     node_uuid = item["uuid"]
     if item["action"] == "create":
-        node_uuid = _request(conn, "POST", "/nodes", json=item["body"]).json()["uuid"]
+        node_uuid = _create_node(conn, item["body"])["uuid"]
     elif item["patch"]:
         _request(conn, "PATCH", f"/nodes/{node_uuid}", json=item["patch"])
     if item["traits"] is not None:
@@ -814,9 +887,7 @@ def _apply_one(conn, watcher, item, clean_slots, timeout):
     for port_uuid in item["ports_delete"]:
         _request(conn, "DELETE", f"/ports/{port_uuid}")
     for port in item["ports_add"]:
-        _request(
-            conn, "POST", "/ports", json=dict(port, address=port["address"].lower(), node_uuid=node_uuid)
-        )
+        _create_port(conn, node_uuid, port)
     state = None
     verbs = list(item["provision"])
     if verbs and verbs[0] == "wait":
@@ -834,7 +905,8 @@ def apply(plans, concurrency=8, max_concurrent_clean=None, timeout=900, cloud=No
     Node creation, ports, traits and provision-state moves run in a pool of ``concurrency``
     workers; at most ``max_concurrent_clean`` nodes are in ``provide`` at once (config
     ``ironic_node:max_concurrent_clean``, default 50, Ironic's own default) and 503/409 answers
-    are retried with backoff. Waits use one list call per tick for every waiting node. A node that
+    are retried with backoff; node and port creates (POSTs) are never repeated blindly: after a
+    lost answer the node (by name) or port (by address) is looked up first. Waits use one list call per tick for every waiting node. A node that
     fails does not stop the others. Progress events go to ``salt/stacksalt/ironic_node/progress``.
 
     Returns ``{"nodes": {name: {"result", "uuid", "provision_state", "error"}}, "summary": {...}}``.
