@@ -91,3 +91,38 @@ def test_under_salt_ssh_validation_still_gets_the_data_inline(tmp_path, canaries
     assert args["data"]["keys"]["clients"]["glance"], "salt-ssh render lost the data"
     plain_args = state_args(plain["ceph-pillar-schema-validated"]["pillar_schema"])
     assert "data" not in plain_args and "schema" in plain_args
+
+
+# Secret-bearing keys the demo pillar leaves unset (a database URL, SNMP and IPMI Kg keys, a
+# cloud password): planted as canaries on top of the host's pillar.
+PLANTED = {
+    "ironic1": {
+        "ironic": {
+            "database": {"connection": "mysql+pymysql://ironic:FAKE-canary-db-pw@db.lab/ironic"},
+            "node_secrets": {
+                "lab-node1": {
+                    "ipmi_password": "FAKE-canary-ipmi-pw",
+                    "ipmi_hex_kg_key": "FAKE-canary-kg-key",
+                    "snmp_community": "FAKE-canary-community",
+                }
+            },
+        }
+    },
+    "master": {"openstack": {"clouds": {"demo": {"auth": {"password": "FAKE-canary-cloud-pw"}}}}},
+}
+
+
+@pytest.mark.parametrize("host", sorted(PLANTED))
+def test_planted_secrets_of_unset_keys_stay_out_of_the_render(tmp_path, host):
+    planted = {value: "planted" for value in hostile._leaves(PLANTED[host])}
+    loaders = host_loaders(tmp_path, host)
+    try:
+        states = loaders.modules.state.show_highstate(pillar=PLANTED[host])
+        rendered_pillar = loaders.modules.pillar.items(pillar=PLANTED[host], unmask=True)
+    finally:
+        loaders.reset_state()
+    assert isinstance(states, dict) and EXPECTED[host] in states, states
+    # every canary reached the pillar the render saw
+    seen = json.dumps(rendered_pillar, default=str)
+    assert [value for value in planted if value not in seen] == []
+    assert leaking_states(states, planted) == {}
