@@ -47,7 +47,7 @@ DEFAULTS = {
     "window": 600,
     "hold": 1800,
     "timeout": 300,
-    "confirm_timeout": 15,
+    "confirm_timeout": 60,
     "enabled": True,
 }
 SERVICES_BEACON = "stacksalt_heal_services"

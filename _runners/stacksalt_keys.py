@@ -84,8 +84,9 @@ def _fire(suffix, data):
         event.fire_event(data, f"salt/stacksalt/keys/{suffix}")
 
 
-def _alert_due(minion_id, fingerprint, every):
-    """True once per (id, key) every ``every`` seconds; remembered in the master's cache dir."""
+def _alert_due(minion_id, fingerprint, state, every):
+    """True once per (id, key, what happened to it) every ``every`` seconds; remembered in the
+    master's cache dir (a key first denied, later deleted, is two things to know)."""
     path = os.path.join(__opts__["cachedir"], "stacksalt", "key-alerts.json")
     os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     with open(path + ".lock", "a") as lock:
@@ -97,7 +98,7 @@ def _alert_due(minion_id, fingerprint, every):
             seen = {}
         now = time.time()
         seen = {key: stamp for key, stamp in seen.items() if now - stamp < every}
-        key = f"{minion_id}|{fingerprint}"
+        key = f"{minion_id}|{fingerprint}|{state}"
         due = key not in seen
         if due:
             seen[key] = now
@@ -108,7 +109,7 @@ def _alert_due(minion_id, fingerprint, every):
 
 
 def _alert(minion_id, fingerprint, act, why, every):
-    if _alert_due(minion_id, fingerprint, every):
+    if _alert_due(minion_id, fingerprint, act, every):
         log.warning("stacksalt_keys: key of %s left %s: %s", minion_id, act, why)
         _fire("alert", {"id": minion_id, "fingerprint": fingerprint, "state": act, "reason": why})
 

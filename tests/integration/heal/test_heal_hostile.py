@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 UNCONFIRMED = "salt/stacksalt/heal/unconfirmed"
 RESULT = "salt/stacksalt/heal/result"
 GAVE_UP = "salt/stacksalt/heal/gave_up"
-CONFIRM_TIMEOUT = 15  # salt:master:heal:confirm_timeout (the formula's default)
+CONFIRM_TIMEOUT = 60  # salt:master:heal:confirm_timeout (the formula's default)
 
 
 def forged_beacon_event(victim, service):
