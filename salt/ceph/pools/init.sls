@@ -28,9 +28,18 @@ ceph-pools-{{ name }}-created:
 {%-   if settings.mon.enabled %}
       - cmd: ceph-mon-quorum-waited
 {%-   endif %}
-{%-   for option in ['size', 'min_size', 'pg_num'] if option in pool %}
-{%-     set value = pool[option] | string %}
-{%-     set confirm = ['--yes-i-really-mean-it'] if option == 'size' and pool[option] == 1 else [] %}
+{#-   A pg_num from pillar pins the pool: the autoscaler would otherwise move it back, and
+      every run would set it again. #}
+{%-   set wanted = {} %}
+{%-   for option in ['size', 'min_size'] if option in pool %}
+{%-     do wanted.update({option: pool[option]}) %}
+{%-   endfor %}
+{%-   if 'pg_num' in pool %}
+{%-     do wanted.update({'pg_autoscale_mode': 'off', 'pg_num': pool.pg_num}) %}
+{%-   endif %}
+{%-   for option in ['size', 'min_size', 'pg_autoscale_mode', 'pg_num'] if option in wanted %}
+{%-     set value = wanted[option] | string %}
+{%-     set confirm = ['--yes-i-really-mean-it'] if option == 'size' and wanted[option] == 1 else [] %}
 
 ceph-pools-{{ name }}-{{ option }}-set:
   cmd.run:
