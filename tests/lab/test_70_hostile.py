@@ -245,14 +245,16 @@ def test_an_impostor_under_an_allowed_id_cannot_block_the_real_host(second_apply
             key_lists(hosts)
         )
         assert finger(hosts, "compute1").get("minions") == genuine
-        # 2. the real key is gone (a re-install): the impostor claims the id first ...
+        # 2. the real host is re-installed: its accepted key is gone, and while it is down the
+        #    impostor claims the id first ...
+        sh(hosts, "compute1", "systemctl stop salt-minion")
+        watch = EventWatch("salt/stacksalt/keys/*", -1, 120)
         sh(hosts, "master", "salt-key --yes -d compute1")
         sh(hosts, "master", "salt-key --yes -d compute1 --include-denied", check=False)
-        watch = EventWatch("salt/stacksalt/keys/*", -1, 90)
-        time.sleep(8)
-        # ... then the real host restarts: it must end up accepted with its own key
-        sh(hosts, "compute1", "systemctl restart salt-minion")
-        accepted = wait_for(lambda: finger(hosts, "compute1").get("minions") == genuine, 80, step=2)
+        time.sleep(10)
+        # ... then the real host starts: it must end up accepted with its own key
+        sh(hosts, "compute1", "systemctl start salt-minion")
+        accepted = wait_for(lambda: finger(hosts, "compute1").get("minions") == genuine, 90, step=2)
         events = watch.wait()
         if not accepted:
             got.append(f"the real compute1 was locked out: keys {finger(hosts, 'compute1')}")
@@ -266,6 +268,7 @@ def test_an_impostor_under_an_allowed_id_cannot_block_the_real_host(second_apply
             got.append("the impostor's key was accepted")
     finally:
         stop_impostor(hosts)
+        hosts["compute1"].run("systemctl start salt-minion")
     tally("key under an allowed id (impostor on spare1)", 2, got)
     assert got == []
 
