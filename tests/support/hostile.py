@@ -65,14 +65,30 @@ def served_files(repo):
     return found
 
 
-def _leaves(data):
+def _secret_rule():
+    import importlib.util
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "_utils" / "stacksalt_secrets.py"
+    spec = importlib.util.spec_from_file_location("stacksalt_secrets_rule", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SECRETS_RULE = _secret_rule()
+
+
+def _leaves(data, secret=False):
+    """The secret strings of `data`: leaves under a key the project's one rule calls secret
+    (`_utils/stacksalt_secrets.py`: ceph:keys:*, ironic:node_secrets, passwords), not an
+    auth_url or a region name that merely sits in a secrets file."""
     if isinstance(data, dict):
-        for value in data.values():
-            yield from _leaves(value)
+        for key, value in data.items():
+            yield from _leaves(value, secret or SECRETS_RULE.is_secret_key(key))
     elif isinstance(data, list):
         for value in data:
-            yield from _leaves(value)
-    elif isinstance(data, str) and len(data) >= 8:
+            yield from _leaves(value, secret)
+    elif isinstance(data, str) and len(data) >= 8 and secret:
         yield data
 
 
@@ -128,3 +144,20 @@ def secret_owners(repo):
         for value in _leaves(yaml.safe_load(path.read_text()) or {}):
             owners.setdefault(value, set()).add(path.stem)
     return owners
+
+
+def probe_here(minion_config, attempts):
+    """Run `attempts` through PROBE on this machine, as the minion of `minion_config`."""
+    import json
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, str(PROBE), str(minion_config)],
+        input=json.dumps(attempts), capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    if run.returncode != 0:
+        raise AssertionError(f"probe failed: {run.stderr[-3000:]}")
+    results = json.loads(run.stdout)
+    assert len(results) == len(attempts)
+    return results

@@ -6,9 +6,6 @@ channel, gets "running", and runs no state there. A flood of such events is cut 
 guard after max_heals checks, with no runner held for long.
 """
 
-import json
-import subprocess
-import sys
 import time
 
 import pytest
@@ -33,12 +30,7 @@ def forged_beacon_event(victim, service):
 
 
 def send(minion, attempts):
-    run = subprocess.run(
-        [sys.executable, str(hostile.PROBE), minion.config_file],
-        input=json.dumps(attempts), capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr[-3000:]
-    results = json.loads(run.stdout)
+    results = hostile.probe_here(minion.config_file, attempts)
     assert all(r.get("ret") is True for r in results), results
     return results
 
