@@ -34,9 +34,11 @@ ALLOWED_HOMES = (
 
 
 def run_on(name, *cmd, timeout=600):
+    # binary files (Salt's msgpack caches) are read too: undecodable bytes must not hide a canary
     proc = subprocess.run(
-        ["podman", "exec", name, *cmd], capture_output=True, text=True, timeout=timeout, check=False
-    )
+        ["podman", "exec", name, *cmd],
+        capture_output=True, text=True, errors="replace", timeout=timeout, check=False,
+    )  # fmt: skip
     return proc.returncode, proc.stdout + proc.stderr
 
 
