@@ -31,3 +31,17 @@ ironic-db-synced:
     - runas: {{ settings.user | json }}
     - require:
       - file: ironic-config-file-managed
+{%- if sqlite %}
+
+{#- The database holds the nodes' BMC credentials: readable by Ironic only (the service
+    creates the file with its umask, world-readable). #}
+ironic-db-file-closed:
+  file.managed:
+    - name: {{ settings.database.connection[10:] | json }}
+    - replace: False
+    - user: {{ settings.user | json }}
+    - group: {{ settings.group | json }}
+    - mode: '0600'
+    - require:
+      - cmd: ironic-db-synced
+{%- endif %}
