@@ -21,6 +21,8 @@ Connections: `cloud` names an openstacksdk cloud, from config/pillar `openstack:
 The cephx identity comes from `conf`, `user`, `keyring`, `cluster` or config/pillar `ceph:client`.
 """
 
+import contextvars
+import functools
 import logging
 import os
 import time
@@ -56,6 +58,21 @@ def _u(name):
     return __utils__[f"stacksalt_ceph.{name}"]
 
 
+def _edge(what):
+    """A public function's openstacksdk/keystoneauth errors become ``CommandExecutionError``
+    saying ``what`` failed (``stacksalt_openstack.at_edge``; it runs in this loader context)."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def public(*args, **kwargs):
+            here = contextvars.copy_context()
+            return __utils__["stacksalt_openstack.at_edge"](what, func, args, kwargs, here)
+
+        return public
+
+    return decorate
+
+
 def _connect(cloud=None):
     """The process-wide openstacksdk connection for ``cloud`` (``_utils/stacksalt_openstack``)."""
     return __utils__["stacksalt_openstack.salt_connect"](__salt__["config.get"], cloud)
@@ -85,6 +102,7 @@ def _sdk_error(what, exc):
     return CommandExecutionError(f"{what}: {text}")
 
 
+@_edge("looking up the image in Glance")
 def find(name=None, image_id=None, cloud=None):
     """
     The Glance image by id, else by name (flat Glance JSON), or None. Several images with
@@ -196,6 +214,7 @@ def _wait_active(conn, image_id, timeout):
         delay = min(delay * 1.5, 1.0)
 
 
+@_edge("deleting image '{image_id}'")
 def delete(image_id, pool="images", cloud=None, conf=None, user=None, keyring=None, cluster=None):
     """
     Delete the Glance image and its RBD image (with snapshots). Returns what was removed.
@@ -245,6 +264,7 @@ def _reap(conn, pool, candidates, cloud, ceph, dry=False):
     return reaped
 
 
+@_edge("looking for orphaned uploads of image '{name}'")
 def orphans(name, pool="images", image_id=None, cloud=None, conf=None, user=None, keyring=None, cluster=None):
     """
     The RBD images that failed imports of ``name`` left behind (marked in flight, their Glance
@@ -260,6 +280,7 @@ def orphans(name, pool="images", image_id=None, cloud=None, conf=None, user=None
     return _reap(_connect(cloud), pool, _candidates(name, image_id), cloud, ceph, dry=True)
 
 
+@_edge("importing image '{name}'")
 def import_image(
     name,
     source,
@@ -391,6 +412,7 @@ def import_image(
     }
 
 
+@_edge("updating image '{image_id}'")
 def update(image_id, attrs, cloud=None):
     """
     Set Glance attributes/properties on an image (a dict; strings for extra properties).

@@ -41,6 +41,7 @@ or clouds.yaml); one connection per process is reused (``_utils/stacksalt_openst
 
 import contextvars
 import datetime
+import functools
 import logging
 import re
 import time
@@ -326,6 +327,21 @@ def match_servers(servers, names=None, tags=None, metadata=None):
 # --------------------------------------------------------------------------------------------
 # API plumbing
 # --------------------------------------------------------------------------------------------
+
+
+def _edge(what):
+    """A public function's openstacksdk/keystoneauth errors become ``CommandExecutionError``
+    saying ``what`` failed (``stacksalt_openstack.at_edge``; it runs in this loader context)."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def public(*args, **kwargs):
+            here = contextvars.copy_context()
+            return __utils__["stacksalt_openstack.at_edge"](what, func, args, kwargs, here)
+
+        return public
+
+    return decorate
 
 
 def _conn(cloud=None):
@@ -668,6 +684,7 @@ def _retcode(report):
     return report
 
 
+@_edge("backing up server '{server}'")
 def backup(
     server,
     name,
@@ -734,6 +751,7 @@ def backup(
     )
 
 
+@_edge("backing up the servers of backup '{name}'")
 def backup_many(
     name,
     servers=None,
@@ -794,6 +812,7 @@ def backup_many(
     return report if test else _retcode(report)
 
 
+@_edge("listing the backups of server '{server}'")
 def list_(server, name=None, cloud=None):
     """
     The backups of a server (newest first): ``id``, ``name``, ``backup_type``, ``taken_at``
@@ -878,6 +897,7 @@ def _resolve_backup(conn, server, ref):
     return image
 
 
+@_edge("restoring server '{server}'")
 def restore(server, backup, wait_timeout=600, poll=0.5, cloud=None):
     """
     Restore a server in place from one of its backups: rebuild it from the backup image

@@ -32,6 +32,7 @@ pillar) or ``clouds.yaml``; pass ``cloud=<name>`` to choose one.
 
 import contextvars
 import copy
+import functools
 import logging
 import re
 import threading
@@ -517,6 +518,21 @@ def _digest_matches(value, stored):
 # ---------------------------------------------------------------------------------------------
 
 
+def _edge(what):
+    """A public function's openstacksdk/keystoneauth errors become ``CommandExecutionError``
+    saying ``what`` failed (``stacksalt_openstack.at_edge``; it runs in this loader context)."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def public(*args, **kwargs):
+            here = contextvars.copy_context()
+            return __utils__["stacksalt_openstack.at_edge"](what, func, args, kwargs, here)
+
+        return public
+
+    return decorate
+
+
 def _conn(cloud=None):
     return __utils__["stacksalt_openstack.salt_connect"](__salt__["config.get"], cloud)
 
@@ -626,6 +642,7 @@ def _http_error(exc):
     return __utils__["stacksalt_openstack.error_message"](exc)
 
 
+@_edge("reading the nodes from Ironic")
 def inventory(names=None, cloud=None):
     """
     Every node with its ports, in two API calls (nodes and ports, with details).
@@ -667,6 +684,7 @@ def inventory(names=None, cloud=None):
     return out
 
 
+@_edge("listing the drivers of Ironic")
 def drivers(cloud=None):
     """
     The drivers (hardware types) that this Ironic enables, each with its enabled interfaces,
@@ -730,6 +748,7 @@ def supported_errors(nodes, enabled, where="nodes"):
     return errors
 
 
+@_edge("reading the drivers from Ironic")
 def check_supported(nodes, where="nodes", cloud=None):
     """
     Check nodes against what the Ironic in front of them supports (see :func:`supported_errors`),
@@ -748,6 +767,7 @@ def check_supported(nodes, where="nodes", cloud=None):
     return supported_errors(nodes, enabled, where=where)
 
 
+@_edge("resolving the deploy images in Glance")
 def resolve_images(refs, cloud=None):
     """
     Map deploy image references (Glance names or ids, or URLs) to what Ironic needs (ids/URLs).
@@ -898,6 +918,7 @@ def _apply_one(conn, watcher, item, clean_slots, timeout):
     return node_uuid, state
 
 
+@_edge("applying the node plans to Ironic")
 def apply(plans, concurrency=8, max_concurrent_clean=None, timeout=900, cloud=None, progress_every=2.0):
     """
     Carry out plans from :func:`plan` concurrently and return one result per node.
@@ -967,6 +988,7 @@ def apply(plans, concurrency=8, max_concurrent_clean=None, timeout=900, cloud=No
     return {"nodes": results, "summary": summary}
 
 
+@_edge("deleting node '{name}'")
 def delete(name, cloud=None):
     """
     Delete a node (and so its ports). Nodes in use (active, deploying...) are refused.

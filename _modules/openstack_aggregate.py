@@ -20,7 +20,9 @@ compute microversion 2.88; the cloud comes from ``openstack:clouds:<name>`` or `
 :depends: openstacksdk
 """
 
+import contextvars
 import fnmatch
+import functools
 import logging
 
 from salt.exceptions import CommandExecutionError
@@ -196,6 +198,21 @@ def plan(spec, live, wanted_hosts):
 # ---------------------------------------------------------------------------------------------
 
 
+def _edge(what):
+    """A public function's openstacksdk/keystoneauth errors become ``CommandExecutionError``
+    saying ``what`` failed (``stacksalt_openstack.at_edge``; it runs in this loader context)."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def public(*args, **kwargs):
+            here = contextvars.copy_context()
+            return __utils__["stacksalt_openstack.at_edge"](what, func, args, kwargs, here)
+
+        return public
+
+    return decorate
+
+
 def _conn(cloud=None):
     return __utils__["stacksalt_openstack.salt_connect"](
         __salt__["config.get"], cloud, microversions={"compute": COMPUTE_MICROVERSION}
@@ -233,6 +250,7 @@ def _find(conn, name):
     return next((a for a in aggregates if a["name"] == name), None)
 
 
+@_edge("reading aggregate '{name}'")
 def get(name, cloud=None):
     """
     The aggregate named ``name`` (id, uuid, availability_zone, metadata without the zone,
@@ -248,6 +266,7 @@ def get(name, cloud=None):
     return _plain(raw) if raw else None
 
 
+@_edge("listing Nova hypervisors")
 def hypervisors(cloud=None):
     """
     Every hypervisor as ``{"name", "host", "state", "status"}`` (one list call).
@@ -280,6 +299,7 @@ def hypervisors(cloud=None):
     ]
 
 
+@_edge("creating aggregate '{name}'")
 def create(name, availability_zone=None, cloud=None):
     """
     Create an empty aggregate.
@@ -301,6 +321,7 @@ def create(name, availability_zone=None, cloud=None):
     return _plain(raw)
 
 
+@_edge("updating aggregate '{name}'")
 def update(name, set_metadata=None, availability_zone=None, add_hosts=None, remove_hosts=None, cloud=None):
     """
     Change an aggregate: metadata (a None value removes the key), availability zone, hosts.
@@ -335,6 +356,7 @@ def update(name, set_metadata=None, availability_zone=None, add_hosts=None, remo
     return get(name, cloud=cloud)
 
 
+@_edge("deleting aggregate '{name}'")
 def delete(name, cloud=None):
     """
     Delete an aggregate (its hosts are removed first: Nova refuses to delete a non-empty one).

@@ -35,6 +35,7 @@ pillar) or ``clouds.yaml``; pass ``cloud=<name>`` to choose one.
 
 import contextvars
 import difflib
+import functools
 import logging
 import re
 
@@ -511,6 +512,21 @@ def _project_diff(live, wanted, names):
 # ---------------------------------------------------------------------------------------------
 
 
+def _edge(what):
+    """A public function's openstacksdk/keystoneauth errors become ``CommandExecutionError``
+    saying ``what`` failed (``stacksalt_openstack.at_edge``; it runs in this loader context)."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def public(*args, **kwargs):
+            here = contextvars.copy_context()
+            return __utils__["stacksalt_openstack.at_edge"](what, func, args, kwargs, here)
+
+        return public
+
+    return decorate
+
+
 def _conn(cloud=None):
     return __utils__["stacksalt_openstack.salt_connect"](
         __salt__["config.get"], cloud, microversions={"compute": COMPUTE_MICROVERSION}
@@ -575,6 +591,7 @@ def _plain(conn, raw):
     return flavor
 
 
+@_edge("reading flavor '{name}'")
 def get(name, cloud=None):
     """
     The flavor named ``name`` as a plain dict (vcpus, ram, disk, ephemeral, swap, is_public,
@@ -591,6 +608,7 @@ def get(name, cloud=None):
     return _plain(conn, raw) if raw else None
 
 
+@_edge("looking up the projects in Keystone")
 def resolve_projects(projects, cloud=None):
     """
     Map project names or ids to ids (Keystone); an unknown project is an error naming it.
@@ -677,6 +695,7 @@ def _created_by(conn, body):
     return {"flavor": raw}
 
 
+@_edge("creating flavor '{name}'")
 def create(
     name,
     vcpus,
@@ -743,6 +762,7 @@ def create(
     return get(name, cloud=cloud)
 
 
+@_edge("updating flavor '{name}'")
 def update(
     name,
     set_specs=None,
@@ -785,6 +805,7 @@ def update(
     return get(name, cloud=cloud)
 
 
+@_edge("deleting flavor '{name}'")
 def delete(name, cloud=None):
     """
     Delete the flavor named ``name``; True when it was deleted, False when it did not exist.

@@ -18,7 +18,9 @@ cloud comes from ``openstack:clouds:<name>`` (minion config or pillar) or ``clou
 :depends: openstacksdk
 """
 
+import contextvars
 import difflib
+import functools
 import logging
 import re
 
@@ -312,6 +314,21 @@ def plan(properties, live_properties):
 # ---------------------------------------------------------------------------------------------
 
 
+def _edge(what):
+    """A public function's openstacksdk/keystoneauth errors become ``CommandExecutionError``
+    saying ``what`` failed (``stacksalt_openstack.at_edge``; it runs in this loader context)."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def public(*args, **kwargs):
+            here = contextvars.copy_context()
+            return __utils__["stacksalt_openstack.at_edge"](what, func, args, kwargs, here)
+
+        return public
+
+    return decorate
+
+
 def _conn(cloud=None):
     return __utils__["stacksalt_openstack.salt_connect"](__salt__["config.get"], cloud)
 
@@ -349,6 +366,7 @@ def _properties(raw):
     }
 
 
+@_edge("reading image '{name}'")
 def get(name, cloud=None):
     """
     The image named (or with the id) ``name`` as ``{"id", "name", "status", "properties"}``,
@@ -366,6 +384,7 @@ def get(name, cloud=None):
     return {"id": raw["id"], "name": raw["name"], "status": raw["status"], "properties": _properties(raw)}
 
 
+@_edge("setting the properties of image '{name}'")
 def set_properties(name, properties, cloud=None):
     """
     Set (add or replace) image properties in one JSON-patch request; other properties stay.
@@ -385,6 +404,7 @@ def set_properties(name, properties, cloud=None):
     )
 
 
+@_edge("removing the properties of image '{name}'")
 def remove_properties(name, keys, cloud=None):
     """
     Remove image properties (keys the image does not have are skipped).

@@ -47,11 +47,15 @@ def _check_id(minion_id):
 
 
 def _salt_key(config_dir, *args):
+    """salt-key's JSON answer as a dict; a failure or unreadable output raises CommandExecutionError."""
     cmd = [_salt_key_binary(), "-c", config_dir, "--out", "json", *args]
     result = __salt__["cmd.run_all"](cmd, python_shell=False, ignore_retcode=True)
     if result["retcode"] != 0:
         raise CommandExecutionError(f"{' '.join(cmd[1:])} failed: {result['stderr'] or result['stdout']}")
-    return result["stdout"]
+    try:
+        return json.loads(result["stdout"] or "{}")
+    except ValueError as exc:
+        raise CommandExecutionError(f"{' '.join(cmd[1:])}: unreadable output ({exc})") from exc
 
 
 def pending(config_dir="/etc/salt"):
@@ -64,8 +68,7 @@ def pending(config_dir="/etc/salt"):
 
         salt master salt_key_policy.pending
     """
-    out = _salt_key(config_dir, "--list", "pre")
-    data = json.loads(out or "{}")
+    data = _salt_key(config_dir, "--list", "pre")
     return sorted(data.get("minions_pre", []))
 
 
@@ -80,8 +83,7 @@ def fingerprint(minion_id, config_dir="/etc/salt"):
         salt master salt_key_policy.fingerprint ironic1
     """
     _check_id(minion_id)
-    out = _salt_key(config_dir, "--finger", minion_id)
-    data = json.loads(out or "{}")
+    data = _salt_key(config_dir, "--finger", minion_id)
     for state in ("minions_pre", "minions", "minions_rejected", "minions_denied"):
         if minion_id in data.get(state, {}):
             return data[state][minion_id]

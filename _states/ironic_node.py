@@ -37,7 +37,7 @@ Ironic hosts are minions, so their pillar is there; under salt-ssh custom module
 (docs: design.md), which is the only case for passing secrets inline in ``driver_info``.
 """
 
-from salt.exceptions import CommandExecutionError
+from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 __virtualname__ = "ironic_node"
 
@@ -111,7 +111,7 @@ def present(name, cloud=None, timeout=900, secrets_pillar=None, **spec):
         return ret
     try:
         errors = __salt__["ironic_node.check_supported"](spec, where=f"ironic_node:{name}", cloud=cloud)
-    except Exception as exc:  # noqa: BLE001 - reported to the operator as the state's result
+    except (CommandExecutionError, SaltInvocationError) as exc:
         ret["comment"] = f"Could not read the drivers from Ironic: {exc}"
         return ret
     if errors:
@@ -122,7 +122,7 @@ def present(name, cloud=None, timeout=900, secrets_pillar=None, **spec):
     try:
         live = __salt__["ironic_node.inventory"](names=[name], cloud=cloud).get(name)
         item = __salt__["ironic_node.plan"](spec, live, images=_images([spec], cloud))
-    except Exception as exc:  # noqa: BLE001 - reported to the operator as the state's result
+    except (CommandExecutionError, SaltInvocationError) as exc:
         ret["comment"] = f"Could not read node '{name}' from Ironic: {exc}"
         return ret
     if item["action"] == "none" and not item["provision"]:
@@ -190,7 +190,7 @@ def enrolled(
             return ret
         try:
             nodes = __salt__["ironic_node.load_file"](path)
-        except Exception as exc:  # noqa: BLE001
+        except (CommandExecutionError, SaltInvocationError) as exc:
             ret["comment"] = str(exc)
             return ret
         where = f"{source}:nodes"
@@ -210,7 +210,7 @@ def enrolled(
         return ret
     try:
         errors = __salt__["ironic_node.check_supported"](nodes, where=where, cloud=cloud)
-    except Exception as exc:  # noqa: BLE001 - reported to the operator as the state's result
+    except (CommandExecutionError, SaltInvocationError) as exc:
         ret["comment"] = f"Could not read the drivers from Ironic: {exc}"
         return ret
     if errors:
@@ -223,7 +223,7 @@ def enrolled(
         live = __salt__["ironic_node.inventory"](cloud=cloud)
         images = _images(nodes, cloud)
         plans = [__salt__["ironic_node.plan"](spec, live.get(spec["name"]), images=images) for spec in nodes]
-    except Exception as exc:  # noqa: BLE001
+    except (CommandExecutionError, SaltInvocationError) as exc:
         ret["comment"] = f"Could not read nodes from Ironic: {exc}"
         return ret
     wanted = {spec["name"] for spec in nodes}
@@ -254,7 +254,7 @@ def enrolled(
         try:
             if __salt__["ironic_node.delete"](node, cloud=cloud):
                 deleted.append(node)
-        except Exception as exc:  # noqa: BLE001
+        except (CommandExecutionError, SaltInvocationError) as exc:
             delete_failed[node] = str(exc)
     failed.update(delete_failed)
     summary["deleted"] = len(deleted)
@@ -288,7 +288,7 @@ def absent(name, cloud=None):
     ret = _ret(name)
     try:
         exists = bool(__salt__["ironic_node.inventory"](names=[name], cloud=cloud))
-    except Exception as exc:  # noqa: BLE001
+    except (CommandExecutionError, SaltInvocationError) as exc:
         ret["comment"] = f"Could not read node '{name}' from Ironic: {exc}"
         return ret
     if not exists:
@@ -302,7 +302,7 @@ def absent(name, cloud=None):
         return ret
     try:
         __salt__["ironic_node.delete"](name, cloud=cloud)
-    except Exception as exc:  # noqa: BLE001
+    except (CommandExecutionError, SaltInvocationError) as exc:
         ret["comment"] = str(exc)
         return ret
     ret["result"] = True

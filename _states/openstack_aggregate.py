@@ -19,6 +19,8 @@ added unless ``purge_hosts`` is true. A listed host Nova does not know fails the
 any change. ``test=True`` returns exactly the changes a real run makes.
 """
 
+from salt.exceptions import CommandExecutionError, SaltInvocationError
+
 __virtualname__ = "openstack_aggregate"
 
 
@@ -88,7 +90,7 @@ def present(
     try:
         hypervisors = __salt__["openstack_aggregate.hypervisors"](cloud=cloud)
         live = __salt__["openstack_aggregate.get"](name, cloud=cloud)
-    except Exception as exc:  # noqa: BLE001 - reported to the operator as the state's result
+    except (CommandExecutionError, SaltInvocationError) as exc:
         ret["comment"] = f"Could not read aggregate '{name}': {exc}"
         return ret
     wanted, unknown = __salt__["openstack_aggregate.select_hosts"](hypervisors, hosts, hosts_matching)
@@ -123,7 +125,7 @@ def present(
             remove_hosts=item["remove_hosts"],
             cloud=cloud,
         )
-    except Exception as exc:  # noqa: BLE001
+    except (CommandExecutionError, SaltInvocationError) as exc:
         ret["comment"] = f"Aggregate '{name}' could not be {verb}: {exc} (run the state again to finish)"
         return ret
     ret.update(result=True, changes=item["changes"], comment=f"Aggregate '{name}' {verb}")
@@ -142,7 +144,7 @@ def absent(name, cloud=None):
     ret = _ret(name)
     try:
         live = __salt__["openstack_aggregate.get"](name, cloud=cloud)
-    except Exception as exc:  # noqa: BLE001
+    except (CommandExecutionError, SaltInvocationError) as exc:
         ret["comment"] = f"Could not read aggregate '{name}': {exc}"
         return ret
     if live is None:
@@ -154,7 +156,7 @@ def absent(name, cloud=None):
         return ret
     try:
         __salt__["openstack_aggregate.delete"](name, cloud=cloud)
-    except Exception as exc:  # noqa: BLE001
+    except (CommandExecutionError, SaltInvocationError) as exc:
         ret["comment"] = f"Aggregate '{name}' could not be deleted: {exc}"
         return ret
     ret.update(result=True, changes=changes, comment=f"Aggregate '{name}' deleted")

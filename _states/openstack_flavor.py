@@ -27,6 +27,8 @@ state before any API call. Only the extra specs the state lists are compared unl
 ``purge_extra_specs`` is true. ``test=True`` returns exactly the changes a real run makes.
 """
 
+from salt.exceptions import CommandExecutionError, SaltInvocationError
+
 __virtualname__ = "openstack_flavor"
 
 
@@ -95,12 +97,12 @@ def present(
         return ret
     try:
         project_ids = __salt__["openstack_flavor.resolve_projects"](projects or [], cloud=cloud)
-    except Exception as exc:  # noqa: BLE001 - reported to the operator as the state's result
+    except (CommandExecutionError, SaltInvocationError) as exc:
         ret["comment"] = f"{where}:projects: {exc}; nothing was changed"
         return ret
     try:
         live = __salt__["openstack_flavor.get"](name, cloud=cloud)
-    except Exception as exc:  # noqa: BLE001 - reported to the operator as the state's result
+    except (CommandExecutionError, SaltInvocationError) as exc:
         ret["comment"] = f"Could not read flavor '{name}': {exc}"
         return ret
     item = __salt__["openstack_flavor.plan"](spec, live, project_ids=project_ids)
@@ -146,7 +148,7 @@ def present(
                 flavor_id=flavor_id or (live or {}).get("id"),
                 cloud=cloud,
             )
-    except Exception as exc:  # noqa: BLE001
+    except (CommandExecutionError, SaltInvocationError) as exc:
         ret["comment"] = f"Flavor '{name}' could not be {verb}: {exc}"
         if action == "recreate" and __salt__["openstack_flavor.get"](name, cloud=cloud) is None:
             ret["changes"] = {"deleted": {"id": live["id"]}}
@@ -170,7 +172,7 @@ def absent(name, cloud=None):
     ret = _ret(name)
     try:
         live = __salt__["openstack_flavor.get"](name, cloud=cloud)
-    except Exception as exc:  # noqa: BLE001
+    except (CommandExecutionError, SaltInvocationError) as exc:
         ret["comment"] = f"Could not read flavor '{name}': {exc}"
         return ret
     if live is None:
@@ -183,7 +185,7 @@ def absent(name, cloud=None):
         return ret
     try:
         __salt__["openstack_flavor.delete"](name, cloud=cloud)
-    except Exception as exc:  # noqa: BLE001
+    except (CommandExecutionError, SaltInvocationError) as exc:
         ret["comment"] = f"Flavor '{name}' could not be deleted: {exc}"
         return ret
     ret.update(result=True, changes=changes, comment=f"Flavor '{name}' deleted")

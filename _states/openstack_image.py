@@ -26,6 +26,8 @@ of ``os_type``/``os_distro`` set to ``windows`` gets a warning (the state still 
 ``test=True`` returns exactly the changes a real run makes.
 """
 
+from salt.exceptions import CommandExecutionError, SaltInvocationError
+
 __virtualname__ = "openstack_image"
 
 
@@ -65,7 +67,7 @@ def properties(name, properties=None, cloud=None, pillar_key=None):  # noqa: A00
         return ret
     try:
         live = __salt__["openstack_image.get"](name, cloud=cloud)
-    except Exception as exc:  # noqa: BLE001 - reported to the operator as the state's result
+    except (CommandExecutionError, SaltInvocationError) as exc:
         ret["comment"] = f"Could not read image '{name}': {exc}"
         return ret
     if live is None:
@@ -88,7 +90,7 @@ def properties(name, properties=None, cloud=None, pillar_key=None):  # noqa: A00
         return ret
     try:
         __salt__["openstack_image.set_properties"](live["id"], item["set"], cloud=cloud)
-    except Exception as exc:  # noqa: BLE001
+    except (CommandExecutionError, SaltInvocationError) as exc:
         ret["comment"] = f"Properties of image '{name}' could not be set: {exc}"
         return ret
     ret.update(result=True, changes=item["changes"], comment=f"Properties of image '{name}' set")
@@ -112,7 +114,7 @@ def properties_absent(name, keys=None, cloud=None):
         return ret
     try:
         live = __salt__["openstack_image.get"](name, cloud=cloud)
-    except Exception as exc:  # noqa: BLE001
+    except (CommandExecutionError, SaltInvocationError) as exc:
         ret["comment"] = f"Could not read image '{name}': {exc}"
         return ret
     present = sorted(k for k in keys if live and k in live["properties"])
@@ -125,7 +127,7 @@ def properties_absent(name, keys=None, cloud=None):
         return ret
     try:
         __salt__["openstack_image.remove_properties"](live["id"], present, cloud=cloud)
-    except Exception as exc:  # noqa: BLE001
+    except (CommandExecutionError, SaltInvocationError) as exc:
         ret["comment"] = f"Properties of image '{name}' could not be removed: {exc}"
         return ret
     ret.update(result=True, changes=changes, comment=f"Properties of image '{name}' removed")

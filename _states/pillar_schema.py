@@ -13,6 +13,8 @@ state with ``order: 1`` and ``failhard: True``; the formula's other states requi
         - failhard: True
 """
 
+from salt.exceptions import CommandExecutionError, SaltInvocationError
+
 __virtualname__ = "pillar_schema"
 
 
@@ -42,7 +44,7 @@ def validated(name, schema=None, data=None, saltenv="base"):
     ret = {"name": name, "result": False, "changes": {}, "comment": ""}
     try:
         errors = __salt__["pillar_schema.validate"](name, data=data, schema_data=schema, saltenv=saltenv)
-    except Exception as exc:  # noqa: BLE001 - any failure to validate must stop the run
+    except (CommandExecutionError, SaltInvocationError) as exc:
         ret["comment"] = f"Pillar '{name}' could not be validated: {exc}"
         return ret
     if errors:

@@ -10,6 +10,8 @@ accepted, every other pending key stays pending and is named in the comment.
             ironic1: "3c:1f:..."
 """
 
+from salt.exceptions import CommandExecutionError, SaltInvocationError
+
 __virtualname__ = "salt_key_policy"
 
 
@@ -51,7 +53,7 @@ def enforced(name="minion-key-policy", allowed=None, config_dir="/etc/salt"):
         try:
             __salt__["salt_key_policy.accept"](minion_id, allowed[minion_id], config_dir=config_dir)
             accepted.append(minion_id)
-        except Exception as exc:  # noqa: BLE001 - report each key, go on with the others
+        except (CommandExecutionError, SaltInvocationError) as exc:  # report each key, go on with the others
             failed.append(f"{minion_id}: {exc}")
     if accepted:
         ret["changes"] = {"accepted": accepted}

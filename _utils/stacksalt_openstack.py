@@ -52,6 +52,13 @@ The public API is small on purpose; everything else is private:
 ``error_message(exc)``
     A one-line, secret-free message an operator can act on.
 
+``at_edge(what, func, args, kwargs, context)`` / ``CLIENT_ERRORS``
+    The module edge: run a public function (in the caller's ``contextvars`` context: a loader
+    module's dunders resolve only there) and turn an openstacksdk or keystoneauth error
+    (``CLIENT_ERRORS``) into a ``CommandExecutionError`` saying ``what`` failed, ``what`` formatted
+    with the call's arguments (``"reading flavor '{name}'"``). Salt's own errors pass unchanged,
+    so a state catches ``(CommandExecutionError, SaltInvocationError)`` and nothing wider.
+
 ``mask_session_logging(session)``
     keystoneauth logs request and response bodies at debug level (a node create carries
     ``ipmi_password``): :func:`connect` masks them on every connection it makes.
@@ -60,6 +67,7 @@ The public API is small on purpose; everything else is private:
 import hashlib
 import hmac
 import importlib.util
+import inspect
 import json
 import logging
 import os
@@ -68,16 +76,20 @@ import secrets
 import threading
 import time
 
-from salt.exceptions import CommandExecutionError
+from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 try:
+    import keystoneauth1.exceptions
     import openstack
     import openstack.config
     import openstack.exceptions
 
     HAS_OPENSTACKSDK = True
+    #: What the OpenStack client stack raises: HTTP errors, transport and auth failures.
+    CLIENT_ERRORS = (openstack.exceptions.SDKException, keystoneauth1.exceptions.ClientException)
 except ImportError:  # pragma: no cover - reported by the modules' __virtual__
     HAS_OPENSTACKSDK = False
+    CLIENT_ERRORS = ()
 
 __virtualname__ = "stacksalt_openstack"
 
@@ -335,6 +347,28 @@ def salt_connect(config_get, cloud=None, microversions=None):
 def command_error(what, exc):
     """A ``CommandExecutionError`` saying ``what`` failed and why (:func:`error_message`)."""
     return CommandExecutionError(f"{what}: {error_message(exc)}")
+
+
+def at_edge(what, func, args, kwargs, context):
+    """
+    ``func(*args, **kwargs)``, run in ``context`` (the calling module's, from
+    ``contextvars.copy_context()``), with its client errors converted: an openstacksdk or keystoneauth
+    error becomes :func:`command_error` of ``what``, formatted with the call's arguments by name
+    (``"deleting flavor '{name}'"``). Salt's errors and anything else pass unchanged: an error
+    that is neither is a bug, and its traceback is what a maintainer needs.
+    """
+    try:
+        return context.run(func, *args, **kwargs)
+    except (CommandExecutionError, SaltInvocationError):
+        raise
+    except CLIENT_ERRORS as exc:
+        try:
+            bound = inspect.signature(func).bind(*args, **kwargs)
+            bound.apply_defaults()
+            text = what.format(**bound.arguments)
+        except (TypeError, KeyError, IndexError, ValueError):
+            text = what
+        raise command_error(text, exc) from exc
 
 
 #: Loggers of keystoneauth and openstacksdk that may print request or response text at debug.
