@@ -528,9 +528,7 @@ def _edge(what):
 
 
 def _conn(cloud=None):
-    return __utils__["stacksalt_openstack.salt_connect"](
-        __salt__["config.get"], cloud, microversions={"compute": COMPUTE_MICROVERSION}
-    )
+    return __utils__["stacksalt_openstack.salt_connect"](__salt__["config.get"], cloud)
 
 
 def _compute(conn, method, url, **kwargs):

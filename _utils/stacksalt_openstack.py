@@ -3,9 +3,9 @@ Shared OpenStack plumbing for stacksalt's execution and state modules (synced as
 
 The public API is small on purpose; everything else is private:
 
-``connect(cloud=None, config=None, microversions=None)``
-    One reused ``openstack.connection.Connection`` per process and per (cloud, config,
-    microversions). ``config`` is the ``openstack`` mapping read by the caller from minion
+``connect(cloud=None, config=None)``
+    One reused ``openstack.connection.Connection`` per process and per (cloud, config): every
+    module shares it. ``config`` is the ``openstack`` mapping read by the caller from minion
     config or pillar (``__salt__["config.get"]("openstack", {})``)::
 
         openstack:
@@ -17,9 +17,12 @@ The public API is small on purpose; everything else is private:
 
     A cloud named in ``openstack:clouds`` wins; otherwise the name is looked up in
     ``clouds.yaml`` (``OS_CLIENT_CONFIG_FILE`` or the standard locations).
-    Every service is pinned to an explicit microversion (``MICROVERSIONS``, overridable).
+    Microversions belong to requests, not to the connection: each module names the one it
+    needs in every call (``request(..., microversion=...)``: instance_backup asks compute for
+    2.45, the flavor and aggregate modules for 2.88), so they share one connection, one token
+    and one version discovery. ``MICROVERSIONS`` only sets the proxies' defaults.
 
-``salt_connect(config_get, cloud=None, microversions=None)`` / ``command_error(what, exc)``
+``salt_connect(config_get, cloud=None)`` / ``command_error(what, exc)``
     The same for loader modules (settings through ``config.get``) and their error type.
 
 ``mask(data)`` / ``is_secret_key(key)`` / ``MASK``
@@ -293,7 +296,7 @@ def _cloud_settings(cloud, config):
     return name, inline
 
 
-def connect(cloud=None, config=None, microversions=None):
+def connect(cloud=None, config=None):
     """
     Return the process-wide connection for ``cloud`` (see the module docstring).
 
@@ -302,8 +305,8 @@ def connect(cloud=None, config=None, microversions=None):
     if not HAS_OPENSTACKSDK:
         raise RuntimeError("openstacksdk is not installed on this minion")
     name, inline = _cloud_settings(cloud, config)
-    versions = dict(MICROVERSIONS, **(microversions or {}))
-    key = json.dumps([name, inline, versions], sort_keys=True, default=str)
+    versions = dict(MICROVERSIONS)
+    key = json.dumps([name, inline], sort_keys=True, default=str)
     with _LOCK:
         conn = _CONNECTIONS.get(key)
         if conn is not None:
@@ -332,14 +335,14 @@ def connect(cloud=None, config=None, microversions=None):
         return conn
 
 
-def salt_connect(config_get, cloud=None, microversions=None):
+def salt_connect(config_get, cloud=None):
     """
     :func:`connect` for loader modules: the ``openstack`` settings come through their
     ``config.get`` (minion config, then pillar) and a cloud that is not configured raises
     ``CommandExecutionError``, which Salt reports without a traceback.
     """
     try:
-        return connect(cloud=cloud, config=config_get("openstack", {}) or {}, microversions=microversions)
+        return connect(cloud=cloud, config=config_get("openstack", {}) or {})
     except RuntimeError as exc:
         raise CommandExecutionError(str(exc)) from exc
 

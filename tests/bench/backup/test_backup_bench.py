@@ -217,7 +217,6 @@ def run_stacksalt(loaders, admin_cloud, stack):
     conn = loaders.utils["stacksalt_openstack.connect"](
         cloud="bench",
         config={"cloud": "bench", "clouds": {"bench": admin_cloud}},
-        microversions={"compute": "2.45"},
     )
     counter = Counter(conn)
     svc_before = service_requests(stack["dir"])

@@ -88,3 +88,21 @@ def test_a_state_reports_a_service_that_is_down(loaders, state, kwargs, test_mod
     assert ret["changes"] == {}
     assert "Could not read" in ret["comment"], ret["comment"]
     assert "Traceback" not in ret["comment"]
+
+
+def test_every_module_shares_one_connection_per_cloud(loaders):
+    """instance_backup (compute 2.45) and the flavor module (2.88) name their microversion per
+    request: one connection, one token and one discovery per cloud for the whole process."""
+    reset = loaders.utils["stacksalt_openstack.reset"]
+    reset()
+    for func, kwargs in (
+        ("instance_backup.list", {"server": "vm1"}),
+        ("openstack_flavor.get", {"name": "m1.small"}),
+        ("openstack_aggregate.hypervisors", {}),
+        ("ironic_node.inventory", {}),
+        ("openstack_image.get", {"name": "cirros"}),
+    ):
+        with pytest.raises(CommandExecutionError):
+            loaders.modules[func](**kwargs)
+    # the util's own cache (a test may look where an operator cannot)
+    assert len(reset.__globals__["_CONNECTIONS"]) == 1
