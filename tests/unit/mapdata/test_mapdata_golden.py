@@ -29,6 +29,7 @@ import importlib.util
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -194,11 +195,13 @@ def test_merged_map_matches_golden(rendered, formula):
         return
     if stale:
         problems.append(f"goldens for hosts that no longer get {formula}: {sorted(stale)}")
-    assert not problems, (
-        "merged map differs from its golden; if the change is meant, regenerate with "
-        "STACKSALT_UPDATE_GOLDEN=1 .venv/bin/pytest -q tests/unit/mapdata and review git diff\n\n"
-        + "\n".join(problems)
-    )
+    if problems:
+        pytest.fail(
+            "merged map differs from its golden; if the change is meant, regenerate with "
+            "STACKSALT_UPDATE_GOLDEN=1 .venv/bin/pytest -q tests/unit/mapdata and review git diff\n\n"
+            + "\n".join(problems),
+            pytrace=False,
+        )
 
 
 def test_minion_config_lookup_wins_over_pillar_lookup(tmp_path):
@@ -223,3 +226,35 @@ def test_minion_config_lookup_wins_over_pillar_lookup(tmp_path):
     maps, _gets, _pillar = render_maps(tmp_path / "unit-only", "ceph1", ("salt",), only_unit)
     assert maps["salt"]["unit_dir"] == str(state_dir / "units")
     assert maps["salt"]["bin_dir"] == "/opt/saltstack/salt/bin"
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_map_is_built_by_the_one_library(formula):
+    """Each formula's map.jinja takes its layers from salt/lib/map.jinja and reads none itself."""
+    text = re.sub(r"\{#.*?#\}", "", (REPO / "salt" / formula / "map.jinja").read_text(), flags=re.S)
+    assert "import 'lib/map.jinja' as libmap with context" in text
+    assert "libmap.mapstack(tplroot, settings" in text
+    for own_layer in ("import_yaml", "load_yaml", ":lookup", "'lookup'", "defaults.merge"):
+        assert own_layer not in text, f"salt/{formula}/map.jinja merges a layer itself ({own_layer})"
+
+
+def test_layers_merge_in_the_declared_order(tmp_path):
+    """
+    salt/lib/map.jinja's order on an id with no host file (only the site pillar): the
+    os_family file goes over defaults.yaml when one exists for the family (RedHat: install
+    method pkg) and is skipped when none does; a minion-config lookup goes over both.
+    """
+    runs = {
+        "redhat": {"grains": {"host": "nohost", "os_family": "RedHat", "os": "CentOS"}},
+        "unknown": {"grains": {"host": "nohost", "os_family": "Plan9", "os": "Plan9"}},
+        "config": {
+            "grains": {"host": "nohost", "os_family": "RedHat", "os": "CentOS"},
+            "salt": {"lookup": {"install": {"method": "preinstalled"}}},
+        },
+    }
+    method = {}
+    for name, extra in runs.items():
+        maps, _gets, _pillar = render_maps(tmp_path / name, "nohost", ("salt", "ironic"), extra)
+        method[name] = maps["salt"]["install"]["method"]
+        assert maps["ironic"]["install"]["python"] == "/usr/bin/python3"
+    assert method == {"redhat": "pkg", "unknown": "pip", "config": "preinstalled"}
