@@ -361,25 +361,22 @@ def _request(proxy, method, url, **kwargs):
     return __utils__["stacksalt_openstack.request"](proxy, method, url, **kwargs)
 
 
-def _list_paged(proxy, path, key, next_key, params):
-    """Every item of a paged listing: Glance says ``next``, Nova ``servers_links``."""
-    items = []
-    while True:
-        data = _request(proxy, "GET", path, params=params).json()
-        page = data.get(key, [])
-        items.extend(page)
-        if not data.get(next_key) or not page:
-            return items
-        params = dict(params, marker=page[-1]["id"])
+def _list_paged(proxy, path, key, params):
+    """Every item of a Glance or Nova listing, all pages (``stacksalt_openstack.paged``)."""
+    if proxy.service_type == "compute":
+        return __utils__["stacksalt_openstack.paged"](
+            proxy, path, key, params, microversion=COMPUTE_MICROVERSION
+        )
+    return __utils__["stacksalt_openstack.paged"](proxy, path, key, params)
 
 
 def _list_images(conn, **filters):
     """Every Glance image matching ``filters`` (in pages of ``GLANCE_PAGE``)."""
-    return _list_paged(conn.image, "/images", "images", "next", dict(filters, limit=GLANCE_PAGE))
+    return _list_paged(conn.image, "/images", "images", dict(filters, limit=GLANCE_PAGE))
 
 
 def _list_servers(conn, **filters):
-    return _list_paged(conn.compute, "/servers/detail", "servers", "servers_links", dict(filters))
+    return _list_paged(conn.compute, "/servers/detail", "servers", dict(filters))
 
 
 def _get_server(conn, ref):

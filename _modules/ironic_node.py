@@ -537,18 +537,12 @@ def _conn(cloud=None):
     return __utils__["stacksalt_openstack.salt_connect"](__salt__["config.get"], cloud)
 
 
-def _request(conn, method, url, retry=True, **kwargs):
-    """One baremetal API call with the pinned microversion; HTTP errors raise."""
+def _request(conn, method, url, **kwargs):
+    """One baremetal API call with the pinned microversion (``stacksalt_openstack.request``)."""
     proxy = conn.baremetal
-
-    def once():
-        resp = proxy.request(url, method, microversion=proxy.default_microversion, raise_exc=False, **kwargs)
-        openstack.exceptions.raise_from_response(resp)
-        return resp
-
-    if not retry:
-        return once()
-    return __utils__["stacksalt_openstack.call"](once)
+    return __utils__["stacksalt_openstack.request"](
+        proxy, method, url, microversion=proxy.default_microversion, **kwargs
+    )
 
 
 def _here(func):
@@ -570,9 +564,6 @@ def _post(conn, url, body, before_retry, retry_statuses):
         json=body,
         retry_statuses=retry_statuses,
         before_retry=_here(before_retry) if before_retry else None,
-        # openstacksdk repeats baremetal calls on 409/503 itself (baremetal_status_code_retries:
-        # 5), blindly: for a POST only the check above may decide on a retry.
-        status_code_retries=0,
     )
     return resp if isinstance(resp, dict) else resp.json()
 
@@ -625,17 +616,14 @@ def _create_port(conn, node_uuid, port):
 
 
 def _list(conn, path, fields=None, **params):
-    items, url = [], path
+    """Every item of an Ironic listing (``/nodes``, ``/ports/detail``...), all pages."""
     if fields:
         params["fields"] = ",".join(fields)
+    proxy = conn.baremetal
     key = path.strip("/").split("/")[0]
-    while url:
-        resp = _request(conn, "GET", url, params=params if url == path else None)
-        data = resp.json()
-        items.extend(data.get(key, []))
-        nxt = data.get("next")
-        url = nxt.split("/v1", 1)[1] if nxt else None
-    return items
+    return __utils__["stacksalt_openstack.paged"](
+        proxy, path, key, params, marker_key="uuid", microversion=proxy.default_microversion
+    )
 
 
 def _http_error(exc):

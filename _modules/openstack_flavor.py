@@ -541,21 +541,16 @@ def _error(what, exc):
     return __utils__["stacksalt_openstack.command_error"](what, exc)
 
 
-def _paged(conn, url, key, params=None):
-    """Every item of a paginated Nova list (``<key>_links`` with rel ``next``)."""
-    items = []
-    while url:
-        body = _compute(conn, "GET", url, params=params).json()
-        items.extend(body.get(key, []))
-        url = next((link["href"] for link in body.get(f"{key}_links", []) if link.get("rel") == "next"), None)
-        params = None  # the next link carries them
-    return items
-
-
 def _find(conn, name):
     """The raw flavor named ``name`` (public and private), or None."""
     try:
-        flavors = _paged(conn, "/flavors/detail", "flavors", params={"is_public": "None"})
+        flavors = __utils__["stacksalt_openstack.paged"](
+            conn.compute,
+            "/flavors/detail",
+            "flavors",
+            {"is_public": "None"},
+            microversion=COMPUTE_MICROVERSION,
+        )
     except Exception as exc:  # noqa: BLE001 - re-raised with the operator's context
         raise _error("listing Nova flavors", exc) from exc
     found = [f for f in flavors if f["name"] == name]

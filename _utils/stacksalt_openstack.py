@@ -49,6 +49,11 @@ The public API is small on purpose; everything else is private:
     refusal (409) but not after an answer that may have been lost once the work was done (503,
     reset), unless ``before_retry()`` first looks for that work and finds none.
 
+``paged(proxy, path, key, params=None, marker_key="id", **kwargs)``
+    Every item of a paged listing, through :func:`request`: the next page is asked with
+    ``marker=<last item's marker_key>`` and the same filters while the service says there is
+    one (Ironic and Glance: ``next``; Nova: ``<key>_links`` with rel ``next``).
+
 ``retry_decision(...)``
     The pure rule behind ``request``: ``raise``, ``retry`` or ``check`` (then retry).
 
@@ -252,6 +257,9 @@ def request(
     One REST call through ``proxy`` at ``microversion``; HTTP errors raise the openstacksdk
     exception. Failures with a status in ``retry_statuses`` (or a reset connection) are retried
     with backoff (see :func:`call`) as :func:`retry_decision` allows, unless ``retry`` is false.
+    This is the only retry layer: openstacksdk's own repeats of 409/503 (its baremetal proxy
+    has them on by default) are turned off for the call, or the two layers multiply (60
+    requests per call in a 503 storm instead of ``attempts``).
 
     idempotent
         ``None``: by method (only POST is not). Pass ``True`` for a POST whose repeat is
@@ -264,6 +272,7 @@ def request(
     """
     if idempotent is None:
         idempotent = method.upper() in IDEMPOTENT_METHODS
+    kwargs.setdefault("status_code_retries", 0)
     ambiguous = False
     for attempt in range(1, attempts + 1):
         try:
@@ -287,6 +296,24 @@ def request(
             if found is not None:
                 return found
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def paged(proxy, path, key, params=None, marker_key="id", **kwargs):
+    """
+    Every item of the paged listing ``GET path`` (items under ``key``), page after page with
+    ``marker`` set to the last item's ``marker_key`` (``uuid`` for Ironic), while the service
+    links a next page. ``kwargs`` go to :func:`request` (``microversion``...).
+    """
+    params = dict(params or {})
+    items = []
+    while True:
+        data = request(proxy, "GET", path, params=params, **kwargs).json()
+        page = data.get(key, [])
+        items.extend(page)
+        more = data.get("next") or any(link.get("rel") == "next" for link in data.get(f"{key}_links", []))
+        if not more or not page:
+            return items
+        params["marker"] = page[-1][marker_key]
 
 
 def _cloud_settings(cloud, config):

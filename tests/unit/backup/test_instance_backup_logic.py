@@ -309,34 +309,3 @@ def test_policy_job_kwargs_carry_only_what_is_set():
         "cloud": "admin",
     }
     assert state.job_name("nightly") == "instance_backup-nightly"
-
-
-class _Pages:
-    """A listing answered in pages, as Glance (``next``) or Nova (``servers_links``) does."""
-
-    def __init__(self, key, next_key, items, size):
-        self.key, self.next_key, self.items, self.size, self.asked = key, next_key, items, size, []
-
-    def __call__(self, proxy, method, path, params=None, **kwargs):
-        self.asked.append(dict(params))
-        start = 0
-        if "marker" in params:
-            start = next(i for i, item in enumerate(self.items) if item["id"] == params["marker"]) + 1
-        page = self.items[start : start + self.size]
-        more = start + self.size < len(self.items)
-        body = {self.key: page, **({self.next_key: "more"} if more else {})}
-        return type("Resp", (), {"json": lambda self: body})()
-
-
-@pytest.mark.parametrize(
-    ("lister", "key", "next_key"),
-    [("_list_images", "images", "next"), ("_list_servers", "servers", "servers_links")],
-)
-def test_listings_follow_every_page_with_the_filters_kept(monkeypatch, lister, key, next_key):
-    items = [{"id": f"id-{i:03d}"} for i in range(7)]
-    pages = _Pages(key, next_key, items, 3)
-    monkeypatch.setattr(mod, "_request", pages)
-    conn = type("Conn", (), {"image": "image-proxy", "compute": "compute-proxy"})()
-    assert getattr(mod, lister)(conn, status="active") == items
-    assert [p.get("marker") for p in pages.asked] == [None, "id-002", "id-005"]
-    assert all(p["status"] == "active" for p in pages.asked)
