@@ -84,12 +84,14 @@ def _ceph(conf=None, user=None, keyring=None, cluster=None):
 
 def _raw(conn, image_id):
     """GET /v2/images/{id} as the flat JSON Glance returns, or None on 404."""
-    resp = conn.image.get(f"/images/{image_id}")
-    if resp.status_code == 404:
-        return None
-    if resp.status_code >= 400:
-        raise CommandExecutionError(f"Glance GET /v2/images/{image_id}: {resp.status_code} {resp.text[:300]}")
-    return resp.json()
+    try:
+        return __utils__["stacksalt_openstack.request"](conn.image, "GET", f"/images/{image_id}").json()
+    except Exception as exc:  # noqa: BLE001 - only a 404 means "not there"
+        if __utils__["stacksalt_openstack.http_status"](exc) == 404:
+            return None
+        raise __utils__["stacksalt_openstack.command_error"](
+            f"Glance GET /v2/images/{image_id}", exc
+        ) from exc
 
 
 def _sdk_error(what, exc):

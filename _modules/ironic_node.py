@@ -572,12 +572,15 @@ def _existing_node(conn, body):
     """After a lost answer to a node create: the node named in ``body`` if Ironic has it with the
     same driver (our own work), ``None`` if it has none; a node of that name with another driver
     is not ours and is a conflict."""
-    try:
-        node = _request(conn, "GET", f"/nodes/{body['name']}", params={"fields": "uuid,name,driver"}).json()
-    except Exception as exc:  # noqa: BLE001 - only a 404 means "not there"
-        if __utils__["stacksalt_openstack.http_status"](exc) == 404:
-            return None
-        raise
+    proxy = conn.baremetal
+    node = __utils__["stacksalt_openstack.get_or_none"](
+        proxy,
+        f"/nodes/{body['name']}",
+        params={"fields": "uuid,name,driver"},
+        microversion=proxy.default_microversion,
+    )
+    if node is None:
+        return None
     if node.get("driver") != body.get("driver"):
         raise CommandExecutionError(
             f"node '{body['name']}': Ironic already has a node of that name with driver "

@@ -344,9 +344,12 @@ def _error(what, exc):
 def _find(conn, name_or_id):
     """The raw Glance image with this id, or the one image with this name."""
     try:
-        resp = conn.image.request(f"/images/{name_or_id}", "GET", raise_exc=False)
-        if resp.status_code == 200:
-            return resp.json()
+        # a 404 (or a 400: not a uuid) means "look by name"
+        raw = __utils__["stacksalt_openstack.get_or_none"](
+            conn.image, f"/images/{name_or_id}", absent=(400, 404)
+        )
+        if raw is not None:
+            return raw
         # visibility=all: an admin also finds other projects' private images.
         params = {"name": name_or_id, "visibility": "all"}
         images = _image(conn, "GET", "/images", params=params).json().get("images", [])

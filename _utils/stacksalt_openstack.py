@@ -49,6 +49,10 @@ The public API is small on purpose; everything else is private:
     refusal (409) but not after an answer that may have been lost once the work was done (503,
     reset), unless ``before_retry()`` first looks for that work and finds none.
 
+``get_or_none(proxy, url, absent=(404,), **kwargs)``
+    ``GET url`` through :func:`request` as parsed JSON, or ``None`` when the service answers
+    one of the ``absent`` statuses (the object is not there).
+
 ``paged(proxy, path, key, params=None, marker_key="id", **kwargs)``
     Every item of a paged listing, through :func:`request`: the next page is asked with
     ``marker=<last item's marker_key>`` and the same filters while the service says there is
@@ -296,6 +300,16 @@ def request(
             if found is not None:
                 return found
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def get_or_none(proxy, url, absent=(404,), **kwargs):
+    """``GET url`` (:func:`request`) as parsed JSON; ``None`` when the status is in ``absent``."""
+    try:
+        return request(proxy, "GET", url, **kwargs).json()
+    except Exception as exc:  # noqa: BLE001 - only the "not there" statuses are an answer
+        if http_status(exc) in absent:
+            return None
+        raise
 
 
 def paged(proxy, path, key, params=None, marker_key="id", **kwargs):

@@ -26,7 +26,8 @@ def _load(name, path):
 utils = _load("stacksalt_openstack_pr", REPO / "_utils/stacksalt_openstack.py")
 mod = _load("ironic_node_pr", REPO / "_modules/ironic_node.py")
 mod.__utils__ = {
-    f"stacksalt_openstack.{k}": getattr(utils, k) for k in ("call", "request", "http_status", "paged")
+    f"stacksalt_openstack.{k}": getattr(utils, k)
+    for k in ("call", "request", "http_status", "paged", "get_or_none")
 }
 
 
