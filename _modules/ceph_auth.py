@@ -21,8 +21,18 @@ def __virtual__():
     return __virtualname__
 
 
+def _util(name):
+    """A stacksalt util function: from Salt's ``__utils__`` (synced), else from the installed
+    wheel (Salt loads no utils from extensions)."""
+    if name in __utils__:
+        return __utils__[name]
+    import saltext.stacksalt
+
+    return saltext.stacksalt.util(name)
+
+
 def _u(name):
-    return __utils__[f"stacksalt_ceph.{name}"]
+    return _util(f"stacksalt_ceph.{name}")
 
 
 def _cmd(conf, user, keyring, cluster):

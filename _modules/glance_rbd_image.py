@@ -54,8 +54,18 @@ def __virtual__():
     return __virtualname__
 
 
+def _util(name):
+    """A stacksalt util function: from Salt's ``__utils__`` (synced), else from the installed
+    wheel (Salt loads no utils from extensions)."""
+    if name in __utils__:
+        return __utils__[name]
+    import saltext.stacksalt
+
+    return saltext.stacksalt.util(name)
+
+
 def _u(name):
-    return __utils__[f"stacksalt_ceph.{name}"]
+    return _util(f"stacksalt_ceph.{name}")
 
 
 def _edge(what):
@@ -66,7 +76,7 @@ def _edge(what):
         @functools.wraps(func)
         def public(*args, **kwargs):
             here = contextvars.copy_context()
-            return __utils__["stacksalt_openstack.at_edge"](what, func, args, kwargs, here)
+            return _util("stacksalt_openstack.at_edge")(what, func, args, kwargs, here)
 
         return public
 
@@ -75,7 +85,7 @@ def _edge(what):
 
 def _connect(cloud=None):
     """The process-wide openstacksdk connection for ``cloud`` (``_utils/stacksalt_openstack``)."""
-    return __utils__["stacksalt_openstack.salt_connect"](__salt__["config.get"], cloud)
+    return _util("stacksalt_openstack.salt_connect")(__salt__["config.get"], cloud)
 
 
 def _ceph(conf=None, user=None, keyring=None, cluster=None):
@@ -85,13 +95,11 @@ def _ceph(conf=None, user=None, keyring=None, cluster=None):
 def _raw(conn, image_id):
     """GET /v2/images/{id} as the flat JSON Glance returns, or None on 404."""
     try:
-        return __utils__["stacksalt_openstack.request"](conn.image, "GET", f"/images/{image_id}").json()
+        return _util("stacksalt_openstack.request")(conn.image, "GET", f"/images/{image_id}").json()
     except Exception as exc:  # noqa: BLE001 - only a 404 means "not there"
-        if __utils__["stacksalt_openstack.http_status"](exc) == 404:
+        if _util("stacksalt_openstack.http_status")(exc) == 404:
             return None
-        raise __utils__["stacksalt_openstack.command_error"](
-            f"Glance GET /v2/images/{image_id}", exc
-        ) from exc
+        raise _util("stacksalt_openstack.command_error")(f"Glance GET /v2/images/{image_id}", exc) from exc
 
 
 def _sdk_error(what, exc):

@@ -85,6 +85,16 @@ def __virtual__():
     return __virtualname__
 
 
+def _util(name):
+    """A stacksalt util function: from Salt's ``__utils__`` (synced), else from the installed
+    wheel (Salt loads no utils from extensions)."""
+    if name in __utils__:
+        return __utils__[name]
+    import saltext.stacksalt
+
+    return saltext.stacksalt.util(name)
+
+
 # --------------------------------------------------------------------------------------------
 # Pure logic: names, argument checks, retention (unit-tested without services)
 # --------------------------------------------------------------------------------------------
@@ -337,7 +347,7 @@ def _edge(what):
         @functools.wraps(func)
         def public(*args, **kwargs):
             here = contextvars.copy_context()
-            return __utils__["stacksalt_openstack.at_edge"](what, func, args, kwargs, here)
+            return _util("stacksalt_openstack.at_edge")(what, func, args, kwargs, here)
 
         return public
 
@@ -345,29 +355,27 @@ def _edge(what):
 
 
 def _conn(cloud=None):
-    return __utils__["stacksalt_openstack.salt_connect"](__salt__["config.get"], cloud)
+    return _util("stacksalt_openstack.salt_connect")(__salt__["config.get"], cloud)
 
 
 def _error(exc):
     if isinstance(exc, CommandExecutionError | SaltInvocationError):
         return str(exc)
-    return __utils__["stacksalt_openstack.error_message"](exc)
+    return _util("stacksalt_openstack.error_message")(exc)
 
 
 def _request(proxy, method, url, **kwargs):
     """One API call (Nova's at ``COMPUTE_MICROVERSION``); see ``stacksalt_openstack.request``."""
     if proxy.service_type == "compute":
         kwargs.setdefault("microversion", COMPUTE_MICROVERSION)
-    return __utils__["stacksalt_openstack.request"](proxy, method, url, **kwargs)
+    return _util("stacksalt_openstack.request")(proxy, method, url, **kwargs)
 
 
 def _list_paged(proxy, path, key, params):
     """Every item of a Glance or Nova listing, all pages (``stacksalt_openstack.paged``)."""
     if proxy.service_type == "compute":
-        return __utils__["stacksalt_openstack.paged"](
-            proxy, path, key, params, microversion=COMPUTE_MICROVERSION
-        )
-    return __utils__["stacksalt_openstack.paged"](proxy, path, key, params)
+        return _util("stacksalt_openstack.paged")(proxy, path, key, params, microversion=COMPUTE_MICROVERSION)
+    return _util("stacksalt_openstack.paged")(proxy, path, key, params)
 
 
 def _list_images(conn, **filters):
@@ -542,120 +550,29 @@ def _run(
     single=False,
     test=False,
 ):
+    """
+    One backup run over ``servers``: check each, then the three phases that
+    ``summary.phase_seconds`` times: create (createBackup), wait (until the images are active)
+    and rotate (delete what the policy no longer keeps). One server's failure never stops the
+    others; its row says why. With ``test`` nothing is created or deleted: only the rotation is
+    planned, counting the backup the run would take.
+    """
     started = time.monotonic()
     stamp_name = backup_name(name, backup_type)
-    reports = {
-        s["id"]: {
-            "server": {"id": s["id"], "name": s.get("name")},
-            "created": None,
-            "kept": [],
-            "deleted": [],
-            "delete_failed": [],
-            "skipped": [],
-            "error": None,
-        }
-        for s in servers
-    }
-    image_cache = {}
-    ready = []
-    for server in servers:
-        why, mode = _precheck(conn, server, quiesce, image_cache)
-        if why:
-            reports[server["id"]]["error"] = f"server {server.get('name')} ({server['id']}) {why}"
-        else:
-            if quiesce:
-                reports[server["id"]]["quiesce"] = mode
-            ready.append(server)
-
-    def create(server):
-        try:
-            return server["id"], _create(conn, server, stamp_name, backup_type), None
-        except Exception as exc:  # noqa: BLE001 - one server's failure never stops the others
-            return server["id"], None, _error(exc)
-
+    reports = {s["id"]: _new_report(s) for s in servers}
+    ready = _ready_servers(conn, servers, quiesce, reports)
     new_ids = {}
     phases = {}
     if not test:
-        for server_id, image_id, err in _pool_map(create, ready, concurrency):
-            if err:
-                reports[server_id]["error"] = f"createBackup failed: {err}"
-            else:
-                new_ids[server_id] = image_id
-                reports[server_id]["created"] = {"id": image_id, "name": stamp_name, "status": "queued"}
+        new_ids = _phase_create(conn, ready, stamp_name, backup_type, concurrency, reports)
         _fire({"phase": "created", "servers": len(servers), "created": len(new_ids)})
         phases["create"] = round(time.monotonic() - started, 2)
-        try:
-            statuses = _wait_images(conn, list(new_ids.values()), wait_timeout) if new_ids else {}
-        except Exception as exc:  # noqa: BLE001 - Glance unreachable: report, delete nothing
-            statuses = {i: f"unknown ({_error(exc)})" for i in new_ids.values()}
-        for server_id, image_id in new_ids.items():
-            status = statuses[image_id]
-            reports[server_id]["created"]["status"] = status
-            if status != "active":
-                reports[server_id]["error"] = (
-                    f"backup {stamp_name} ({image_id}) did not become active ({status}); "
-                    "no older backup was deleted"
-                )
+        _phase_wait(conn, new_ids, stamp_name, wait_timeout, reports)
         phases["wait"] = round(time.monotonic() - started - phases["create"], 2)
-    # One list of every backup (of the server, or of all the project's servers), one pass each.
-    confirmed = [s for s in ready if test or reports[s["id"]]["created"] and not reports[s["id"]]["error"]]
-    listing_error = None
-    if confirmed:
-        try:
-            filters = {"image_type": "backup"}
-            if single:
-                filters.update(instance_uuid=confirmed[0]["id"], owner=confirmed[0].get("tenant_id"))
-            by_server = {}
-            for image in _list_images(conn, **filters):
-                by_server.setdefault(image.get("instance_uuid"), []).append(image)
-        except Exception as exc:  # noqa: BLE001 - reported per server, nothing deleted
-            listing_error = _error(exc)
-    to_delete = []
-    for server in confirmed:
-        report = reports[server["id"]]
-        if listing_error:
-            report["error"] = f"listing backups failed, nothing deleted: {listing_error}"
-            continue
-        images = _owned(by_server.get(server["id"], []), server)
-        protect = ()
-        if not test:
-            protect = (new_ids[server["id"]],)
-        else:
-            # The plan counts the backup the run would take as the newest active one.
-            images.append({"id": "(new)", "name": stamp_name, "status": "active", "created_at": "9999"})
-            protect = ("(new)",)
-        plan = plan_retention(images, name, rotation, retention, backup_type, protect=protect)
-        report["kept"] = plan["keep"]
-        report["skipped"] = plan["skipped"]
-        if test:
-            report["deleted"] = plan["delete"]
-        else:
-            to_delete.extend((server["id"], image) for image in plan["delete"])
-
-    def delete(item):
-        server_id, image = item
-        return server_id, image, _delete_image(conn, image)
-
-    for server_id, image, err in _pool_map(delete, to_delete, concurrency):
-        if err:
-            reports[server_id]["delete_failed"].append(dict(image, error=err))
-        else:
-            reports[server_id]["deleted"].append(image)
+    policy = {"name": name, "rotation": rotation, "retention": retention, "backup_type": backup_type}
+    _phase_rotate(conn, ready, new_ids, stamp_name, policy, concurrency, single, test, reports)
     rows = list(reports.values())
-    for row in rows:
-        if row["delete_failed"] and not row["error"]:
-            row["error"] = (
-                f"{len(row['delete_failed'])} old backup(s) could not be deleted; the next run retries"
-            )
-    summary = {
-        "servers": len(rows),
-        "created": sum(1 for r in rows if r["created"] and r["created"]["status"] == "active"),
-        "kept": sum(len(r["kept"]) for r in rows),
-        "deleted": sum(len(r["deleted"]) for r in rows),
-        "delete_failed": sum(len(r["delete_failed"]) for r in rows),
-        "failed_servers": sum(1 for r in rows if r["error"]),
-        "seconds": round(time.monotonic() - started, 2),
-    }
+    summary = _summary(rows, started)
     if phases:
         # Where the time went: createBackup calls, waiting for Nova's snapshots, rotation.
         phases["rotate"] = round(summary["seconds"] - phases["create"] - phases["wait"], 2)
@@ -669,6 +586,155 @@ def _run(
         "image_name": stamp_name,
         "servers": rows,
         "summary": summary,
+    }
+
+
+def _new_report(server):
+    """A server's row of the run's report, before anything happened."""
+    return {
+        "server": {"id": server["id"], "name": server.get("name")},
+        "created": None,
+        "kept": [],
+        "deleted": [],
+        "delete_failed": [],
+        "skipped": [],
+        "error": None,
+    }
+
+
+def _ready_servers(conn, servers, quiesce, reports):
+    """The servers that can be backed up now (see :func:`_precheck`); the others' rows get the
+    reason as their error. With ``quiesce`` each ready row records the quiesce mode."""
+    image_cache = {}
+    ready = []
+    for server in servers:
+        why, mode = _precheck(conn, server, quiesce, image_cache)
+        if why:
+            reports[server["id"]]["error"] = f"server {server.get('name')} ({server['id']}) {why}"
+        else:
+            if quiesce:
+                reports[server["id"]]["quiesce"] = mode
+            ready.append(server)
+    return ready
+
+
+def _phase_create(conn, ready, stamp_name, backup_type, concurrency, reports):
+    """Phase create: createBackup for every ready server, ``concurrency`` at a time. Returns
+    ``{server id: new image id}``; a server whose call failed gets the error in its row."""
+
+    def create(server):
+        try:
+            return server["id"], _create(conn, server, stamp_name, backup_type), None
+        except Exception as exc:  # noqa: BLE001 - one server's failure never stops the others
+            return server["id"], None, _error(exc)
+
+    new_ids = {}
+    for server_id, image_id, err in _pool_map(create, ready, concurrency):
+        if err:
+            reports[server_id]["error"] = f"createBackup failed: {err}"
+        else:
+            new_ids[server_id] = image_id
+            reports[server_id]["created"] = {"id": image_id, "name": stamp_name, "status": "queued"}
+    return new_ids
+
+
+def _phase_wait(conn, new_ids, stamp_name, wait_timeout, reports):
+    """Phase wait: until each new image is active or has failed (at most ``wait_timeout`` s).
+    A backup that did not become active is its server's error, and protects that server's older
+    backups (rotate deletes nothing for it); Glance unreachable counts as not active."""
+    try:
+        statuses = _wait_images(conn, list(new_ids.values()), wait_timeout) if new_ids else {}
+    except Exception as exc:  # noqa: BLE001 - Glance unreachable: report, delete nothing
+        statuses = {i: f"unknown ({_error(exc)})" for i in new_ids.values()}
+    for server_id, image_id in new_ids.items():
+        status = statuses[image_id]
+        reports[server_id]["created"]["status"] = status
+        if status != "active":
+            reports[server_id]["error"] = (
+                f"backup {stamp_name} ({image_id}) did not become active ({status}); "
+                "no older backup was deleted"
+            )
+
+
+def _phase_rotate(conn, ready, new_ids, stamp_name, policy, concurrency, single, test, reports):
+    """Phase rotate: for each server with a confirmed new backup (every ready server with
+    ``test``), the backups :func:`plan_retention` no longer keeps under ``policy`` are deleted,
+    ``concurrency`` at a time; with ``test`` they are only listed as ``deleted``. A failed
+    listing deletes nothing; a failed delete is reported and retried by the next run."""
+    confirmed = [s for s in ready if test or reports[s["id"]]["created"] and not reports[s["id"]]["error"]]
+    to_delete = _rotation_plans(conn, confirmed, new_ids, stamp_name, policy, single, test, reports)
+
+    def delete(item):
+        server_id, image = item
+        return server_id, image, _delete_image(conn, image)
+
+    for server_id, image, err in _pool_map(delete, to_delete, concurrency):
+        if err:
+            reports[server_id]["delete_failed"].append(dict(image, error=err))
+        else:
+            reports[server_id]["deleted"].append(image)
+    for row in reports.values():
+        if row["delete_failed"] and not row["error"]:
+            row["error"] = (
+                f"{len(row['delete_failed'])} old backup(s) could not be deleted; the next run retries"
+            )
+
+
+def _rotation_plans(conn, confirmed, new_ids, stamp_name, policy, single, test, reports):
+    """Each confirmed server's kept and skipped backups, into its row, from one list of every
+    backup (of the one server, or of all the project's servers); returns the
+    ``(server id, image)`` pairs to delete (with ``test``: none, the row lists them instead)."""
+    if not confirmed:
+        return []
+    try:
+        filters = {"image_type": "backup"}
+        if single:
+            filters.update(instance_uuid=confirmed[0]["id"], owner=confirmed[0].get("tenant_id"))
+        by_server = {}
+        for image in _list_images(conn, **filters):
+            by_server.setdefault(image.get("instance_uuid"), []).append(image)
+    except Exception as exc:  # noqa: BLE001 - reported per server, nothing deleted
+        listing_error = _error(exc)
+        for server in confirmed:
+            reports[server["id"]]["error"] = f"listing backups failed, nothing deleted: {listing_error}"
+        return []
+    to_delete = []
+    for server in confirmed:
+        report = reports[server["id"]]
+        images = _owned(by_server.get(server["id"], []), server)
+        if not test:
+            protect = (new_ids[server["id"]],)
+        else:
+            # The plan counts the backup the run would take as the newest active one.
+            images.append({"id": "(new)", "name": stamp_name, "status": "active", "created_at": "9999"})
+            protect = ("(new)",)
+        plan = plan_retention(
+            images,
+            policy["name"],
+            policy["rotation"],
+            policy["retention"],
+            policy["backup_type"],
+            protect=protect,
+        )
+        report["kept"] = plan["keep"]
+        report["skipped"] = plan["skipped"]
+        if test:
+            report["deleted"] = plan["delete"]
+        else:
+            to_delete.extend((server["id"], image) for image in plan["delete"])
+    return to_delete
+
+
+def _summary(rows, started):
+    """The run's counts over every server's row, and its duration in seconds."""
+    return {
+        "servers": len(rows),
+        "created": sum(1 for r in rows if r["created"] and r["created"]["status"] == "active"),
+        "kept": sum(len(r["kept"]) for r in rows),
+        "deleted": sum(len(r["deleted"]) for r in rows),
+        "delete_failed": sum(len(r["delete_failed"]) for r in rows),
+        "failed_servers": sum(1 for r in rows if r["error"]),
+        "seconds": round(time.monotonic() - started, 2),
     }
 
 

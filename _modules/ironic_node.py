@@ -131,6 +131,16 @@ def __virtual__():
     return __virtualname__
 
 
+def _util(name):
+    """A stacksalt util function: from Salt's ``__utils__`` (synced), else from the installed
+    wheel (Salt loads no utils from extensions)."""
+    if name in __utils__:
+        return __utils__[name]
+    import saltext.stacksalt
+
+    return saltext.stacksalt.util(name)
+
+
 # ---------------------------------------------------------------------------------------------
 # Pure logic: validation, normalisation, planning (no API calls; unit-tested).
 # ---------------------------------------------------------------------------------------------
@@ -139,22 +149,20 @@ def __virtual__():
 # The project's one secret rule and mask (_utils/stacksalt_secrets.py).
 def _is_secret(key, value=None):
     """A secret key (``ipmi_password``, ``snmp_auth_key``...) or a URL with a password in it."""
-    return __utils__["stacksalt_secrets.is_secret_key"](key) or __utils__["stacksalt_secrets.url_has_secret"](
-        value
-    )
+    return _util("stacksalt_secrets.is_secret_key")(key) or _util("stacksalt_secrets.url_has_secret")(value)
 
 
 def _mask(data):
-    return __utils__["stacksalt_secrets.mask"](data)
+    return _util("stacksalt_secrets.mask")(data)
 
 
 def _mask_value(value):
-    return __utils__["stacksalt_secrets.mask_value"](value)
+    return _util("stacksalt_secrets.mask_value")(value)
 
 
 def _service_masked(value):
     """True when Ironic returned its own mask (``******``) instead of the stored value."""
-    return __utils__["stacksalt_secrets.is_service_mask"](value)
+    return _util("stacksalt_secrets.is_service_mask")(value)
 
 
 def validate(spec, where="node"):
@@ -340,6 +348,35 @@ def _transition(current, target):
     return None
 
 
+# The plan of one node: what plan() returns, the state passes on (and shows in ``changes``), and
+# apply() carries out. It is plain data (JSON-safe: it may travel through the CLI and back).
+#
+#   key           type              set by           read by
+#   name          str               plan             states present/enrolled (names, results),
+#                                                    apply (result key)
+#   uuid          str | None        plan (live)      _apply_one (target of every call; None: the
+#                                                    node is created first), apply (failure result)
+#   action        str               plan             states (created/updated, what to do), apply
+#                 create|update|none                 (work, counts), _apply_one (POST or PATCH)
+#   changes       {key: {old, new}} every part       states (ret changes, test=True); keys: node
+#                                                    (create), a node field, driver_info:<k>,
+#                                                    extra:<k>, properties:<k>, traits, ports,
+#                                                    provision_state; secrets masked
+#   body          dict | None       _plan_create     _apply_one (POST /nodes)
+#   patch         [JSON patch op]   fields, secrets, _apply_one (PATCH /nodes/<uuid>)
+#                                   properties
+#   traits        [str] | None      create, traits   _apply_one (PUT .../traits; None: left alone)
+#   ports_add     [port dict]       create, ports    _apply_one (POST /ports)
+#   ports_delete  [port uuid]       _plan_ports      _apply_one (DELETE /ports/<uuid>)
+#   provision     [str]             create,          states and apply (a plan with action none
+#                                   _plan_provision  but verbs is still work), _apply_one: verbs
+#                                                    manage/provide in order, or ["wait"] alone
+#                                                    for a node Ironic is still moving (the verbs
+#                                                    are worked out from ``target`` once it settles)
+#   target        str               plan             _apply_one (after a wait)
+#   comment       str               _plan_provision  state present (why a node in use is left)
+
+
 def plan(spec, live=None, images=None):
     """
     Compare one node's data with its live record and return the plan (pure, no API call).
@@ -349,7 +386,7 @@ def plan(spec, live=None, images=None):
 
     The plan holds ``action`` (create/update/none), ``changes`` (old/new of the differing
     keys, secrets masked), and what :func:`apply` needs (``body``, ``patch``, ``traits``,
-    ``ports_add``, ``ports_delete``, ``provision``).
+    ``ports_add``, ``ports_delete``, ``provision``); every key is described above this function.
 
     CLI Example:
 
@@ -358,13 +395,12 @@ def plan(spec, live=None, images=None):
         salt-call ironic_node.plan '{name: n1, driver: fake-hardware}'
     """
     want = _wanted(spec, images)
-    name = want["name"]
     target = want.pop("provision_state", "available")
     want_ports = {p["address"].lower(): p for p in want.pop("ports", [])} if "ports" in spec else None
     want_traits = sorted(set(want.pop("traits"))) if "traits" in want else None
     want.pop("uuid", None)
     result = {
-        "name": name,
+        "name": want["name"],
         "uuid": (live or {}).get("uuid"),
         "action": "none",
         "changes": {},
@@ -377,45 +413,70 @@ def plan(spec, live=None, images=None):
         "target": target,
         "comment": "",
     }
-    changes = result["changes"]
     # Secrets (secret keys, and URLs with a password in their userinfo): digest what we send,
     # keep the digest in extra, so Ironic's masking of them never looks like a change.
-    secrets_wanted = {
+    secrets = {
         f"driver_info/{k}": v
         for k, v in want.get("driver_info", {}).items()
         if v is not None and _is_secret(k, v)
     }
-
     if live is None:
-        body = {
-            k: v for k, v in want.items() if k in NODE_FIELDS | {"name", "driver_info", "properties", "extra"}
-        }
-        if "capabilities" in body.get("properties", {}):
-            body["properties"]["capabilities"] = format_capabilities(body["properties"]["capabilities"])
-        if secrets_wanted:
-            body.setdefault("extra", {})[DIGEST_KEY] = {k: _digest(v) for k, v in secrets_wanted.items()}
-        result.update(action="create", body=body)
-        shown = copy.deepcopy(body)
-        shown.get("extra", {}).pop(DIGEST_KEY, None)
-        changes["node"] = {"old": None, "new": _mask({k: v for k, v in shown.items() if k != "extra" or v})}
-        if want_traits:
-            result["traits"] = want_traits
-            changes["traits"] = {"old": None, "new": want_traits}
-        if want_ports:
-            result["ports_add"] = list(want_ports.values())
-            changes["ports"] = {"old": [], "new": sorted(want_ports)}
-        result["provision"] = _transition("enroll", target)
-        if result["provision"]:
-            changes["provision_state"] = {"old": None, "new": target}
+        _plan_create(result, want, secrets, want_traits, want_ports)
         return result
+    _plan_fields(result, want, live)
+    _plan_secrets(result, want, live, secrets)
+    _plan_properties(result, want, live)
+    _plan_traits(result, want_traits, live)
+    _plan_ports(result, want_ports, live)
+    _plan_provision(result, live.get("provision_state"), target)
+    if result["changes"]:
+        result["action"] = "update"
+    return result
 
-    patch = result["patch"]
+
+def _plan_create(result, want, secrets, want_traits, want_ports):
+    """A node Ironic does not have: the POST body (with the secrets' digests), traits, ports and
+    the verbs from ``enroll``; ``changes`` shows the new node masked, without the digests."""
+    changes = result["changes"]
+    body = {
+        k: v for k, v in want.items() if k in NODE_FIELDS | {"name", "driver_info", "properties", "extra"}
+    }
+    if "capabilities" in body.get("properties", {}):
+        body["properties"]["capabilities"] = format_capabilities(body["properties"]["capabilities"])
+    if secrets:
+        body.setdefault("extra", {})[DIGEST_KEY] = {k: _digest(v) for k, v in secrets.items()}
+    result.update(action="create", body=body)
+    shown = copy.deepcopy(body)
+    shown.get("extra", {}).pop(DIGEST_KEY, None)
+    changes["node"] = {"old": None, "new": _mask({k: v for k, v in shown.items() if k != "extra" or v})}
+    if want_traits:
+        result["traits"] = want_traits
+        changes["traits"] = {"old": None, "new": want_traits}
+    if want_ports:
+        result["ports_add"] = list(want_ports.values())
+        changes["ports"] = {"old": [], "new": sorted(want_ports)}
+    result["provision"] = _transition("enroll", result["target"])
+    if result["provision"]:
+        changes["provision_state"] = {"old": None, "new": result["target"]}
+
+
+def _plan_fields(result, want, live):
+    """Top-level node fields (driver, interfaces, resource_class...) that differ: one patch op each."""
     for key in sorted(NODE_FIELDS & set(want)):
         if live.get(key) != want[key]:
-            patch.append({"op": "add", "path": _pointer(key), "value": want[key]})
-            changes[key] = {"old": live.get(key), "new": want[key]}
-    live_extra = live.get("extra") or {}
-    digests = dict(live_extra.get(DIGEST_KEY) or {})
+            result["patch"].append({"op": "add", "path": _pointer(key), "value": want[key]})
+            result["changes"][key] = {"old": live.get(key), "new": want[key]}
+
+
+def _plan_secrets(result, want, live, secrets):
+    """
+    ``driver_info`` and ``extra``, where the secrets live. A secret (or a value Ironic masks) is
+    compared through its digest in ``extra/stacksalt_secrets``: unchanged when the live value is
+    equal or masked with a matching digest, else patched with a new digest; the digest map is
+    patched once when it changed. Other keys are compared as they are; ``changes`` are masked.
+    """
+    patch, changes = result["patch"], result["changes"]
+    digests = dict((live.get("extra") or {}).get(DIGEST_KEY) or {})
     new_digests = dict(digests)
     for section in ("driver_info", "extra"):
         live_section = live.get(section) or {}
@@ -424,12 +485,12 @@ def plan(spec, live=None, images=None):
                 continue
             current = live_section.get(key)
             dkey = f"{section}/{key}"
-            if dkey in secrets_wanted or (_service_masked(current) and not _service_masked(value)):
+            if dkey in secrets or (_service_masked(current) and not _service_masked(value)):
                 stored = digests.get(dkey)
                 if current == value or (
                     _service_masked(current) and stored and _digest_matches(value, stored)
                 ):
-                    if current == value and dkey in secrets_wanted and not stored:
+                    if current == value and dkey in secrets and not stored:
                         new_digests[dkey] = _digest(value)
                     continue
                 new_digests[dkey] = _digest(value)
@@ -443,19 +504,20 @@ def plan(spec, live=None, images=None):
                 }
     if new_digests != digests:
         patch.append({"op": "add", "path": _pointer("extra", DIGEST_KEY), "value": new_digests})
+
+
+def _plan_properties(result, want, live):
+    """The properties the spec sets (others, e.g. from inspection, are left alone); capabilities
+    are merged key by key into the live ``k:v,k:v`` string."""
+    patch, changes = result["patch"], result["changes"]
     live_props = live.get("properties") or {}
     for key, value in sorted((want.get("properties") or {}).items()):
         if key == "capabilities":
             live_caps = parse_capabilities(live_props.get("capabilities"))
             merged = dict(live_caps, **value)
             if merged != live_caps:
-                patch.append(
-                    {
-                        "op": "add",
-                        "path": _pointer("properties", "capabilities"),
-                        "value": format_capabilities(merged),
-                    }
-                )
+                path = _pointer("properties", "capabilities")
+                patch.append({"op": "add", "path": path, "value": format_capabilities(merged)})
                 changes["properties:capabilities"] = {
                     "old": {k: live_caps.get(k) for k in value},
                     "new": dict(value),
@@ -463,54 +525,54 @@ def plan(spec, live=None, images=None):
         elif live_props.get(key) != value:
             patch.append({"op": "add", "path": _pointer("properties", key), "value": value})
             changes[f"properties:{key}"] = {"old": live_props.get(key), "new": value}
-    if want_traits is not None and sorted(live.get("traits") or []) != want_traits:
+
+
+def _plan_traits(result, want_traits, live):
+    """The whole trait list when the spec sets one and it differs (``None`` leaves traits alone)."""
+    live_traits = sorted(live.get("traits") or [])
+    if want_traits is not None and live_traits != want_traits:
         result["traits"] = want_traits
-        changes["traits"] = {"old": sorted(live.get("traits") or []), "new": want_traits}
-    if want_ports is not None:
-        live_ports = {p["address"].lower(): p for p in live.get("ports") or []}
-        for mac, port in sorted(want_ports.items()):
-            if mac not in live_ports:
-                result["ports_add"].append(port)
-            else:
-                differs = {k for k, v in port.items() if k != "address" and live_ports[mac].get(k) != v}
-                if differs:  # port attributes: recreate the port
-                    result["ports_delete"].append(live_ports[mac]["uuid"])
-                    result["ports_add"].append(port)
-        result["ports_delete"].extend(
-            p["uuid"] for mac, p in sorted(live_ports.items()) if mac not in want_ports
-        )
-        if result["ports_add"] or result["ports_delete"]:
-            changes["ports"] = {
-                "old": sorted(live_ports),
-                "new": sorted(want_ports),
-            }
-    current = live.get("provision_state")
+        result["changes"]["traits"] = {"old": live_traits, "new": want_traits}
+
+
+def _plan_ports(result, want_ports, live):
+    """Ports by MAC when the spec lists them: missing ones added, unlisted ones deleted, and one
+    whose attributes differ deleted and added again (Ironic cannot move it in place)."""
+    if want_ports is None:
+        return
+    live_ports = {p["address"].lower(): p for p in live.get("ports") or []}
+    for mac, port in sorted(want_ports.items()):
+        if mac not in live_ports:
+            result["ports_add"].append(port)
+        elif any(k != "address" and live_ports[mac].get(k) != v for k, v in port.items()):
+            result["ports_delete"].append(live_ports[mac]["uuid"])
+            result["ports_add"].append(port)
+    result["ports_delete"].extend(p["uuid"] for mac, p in sorted(live_ports.items()) if mac not in want_ports)
+    if result["ports_add"] or result["ports_delete"]:
+        result["changes"]["ports"] = {"old": sorted(live_ports), "new": sorted(want_ports)}
+
+
+def _plan_provision(result, current, target):
+    """The verbs from ``current`` to ``target``; ``["wait"]`` while Ironic is still moving the node
+    (apply works the verbs out once it settles); a node in use is left alone, with a comment."""
     verbs = _transition(current, target)
     if verbs is None:
         if current in TRANSIENT:
-            result["provision"] = ["wait", *(_transition_after_wait(target))]
-            changes["provision_state"] = {"old": current, "new": target}
+            result["provision"] = ["wait"]
+            result["changes"]["provision_state"] = {"old": current, "new": target}
         else:
             result["comment"] = f"node is '{current}' (in use): its provision state is left alone"
     elif verbs:
         result["provision"] = verbs
-        changes["provision_state"] = {"old": current, "new": target}
-    if changes:
-        result["action"] = "update"
-    return result
-
-
-def _transition_after_wait(target):
-    # After a transient state settles the verbs are recomputed by apply().
-    return [f"to:{target}"]
+        result["changes"]["provision_state"] = {"old": current, "new": target}
 
 
 def _digest(value):
-    return __utils__["stacksalt_openstack.digest"](value)
+    return _util("stacksalt_openstack.digest")(value)
 
 
 def _digest_matches(value, stored):
-    return __utils__["stacksalt_openstack.digest_matches"](value, stored)
+    return _util("stacksalt_openstack.digest_matches")(value, stored)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -526,7 +588,7 @@ def _edge(what):
         @functools.wraps(func)
         def public(*args, **kwargs):
             here = contextvars.copy_context()
-            return __utils__["stacksalt_openstack.at_edge"](what, func, args, kwargs, here)
+            return _util("stacksalt_openstack.at_edge")(what, func, args, kwargs, here)
 
         return public
 
@@ -534,13 +596,13 @@ def _edge(what):
 
 
 def _conn(cloud=None):
-    return __utils__["stacksalt_openstack.salt_connect"](__salt__["config.get"], cloud)
+    return _util("stacksalt_openstack.salt_connect")(__salt__["config.get"], cloud)
 
 
 def _request(conn, method, url, **kwargs):
     """One baremetal API call with the pinned microversion (``stacksalt_openstack.request``)."""
     proxy = conn.baremetal
-    return __utils__["stacksalt_openstack.request"](
+    return _util("stacksalt_openstack.request")(
         proxy, method, url, microversion=proxy.default_microversion, **kwargs
     )
 
@@ -556,7 +618,7 @@ def _post(conn, url, body, before_retry, retry_statuses):
     """A POST that is never repeated blindly: after an answer that may have been lost (a 503 from
     a proxy, a reset connection) ``before_retry`` looks for the object the lost attempt made."""
     proxy = conn.baremetal
-    resp = __utils__["stacksalt_openstack.request"](
+    resp = _util("stacksalt_openstack.request")(
         proxy,
         "POST",
         url,
@@ -573,7 +635,7 @@ def _existing_node(conn, body):
     same driver (our own work), ``None`` if it has none; a node of that name with another driver
     is not ours and is a conflict."""
     proxy = conn.baremetal
-    node = __utils__["stacksalt_openstack.get_or_none"](
+    node = _util("stacksalt_openstack.get_or_none")(
         proxy,
         f"/nodes/{body['name']}",
         params={"fields": "uuid,name,driver"},
@@ -624,13 +686,13 @@ def _list(conn, path, fields=None, **params):
         params["fields"] = ",".join(fields)
     proxy = conn.baremetal
     key = path.strip("/").split("/")[0]
-    return __utils__["stacksalt_openstack.paged"](
+    return _util("stacksalt_openstack.paged")(
         proxy, path, key, params, marker_key="uuid", microversion=proxy.default_microversion
     )
 
 
 def _http_error(exc):
-    return __utils__["stacksalt_openstack.error_message"](exc)
+    return _util("stacksalt_openstack.error_message")(exc)
 
 
 @_edge("reading the nodes from Ironic")

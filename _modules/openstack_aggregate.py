@@ -58,6 +58,16 @@ def __virtual__():
     return __virtualname__
 
 
+def _util(name):
+    """A stacksalt util function: from Salt's ``__utils__`` (synced), else from the installed
+    wheel (Salt loads no utils from extensions)."""
+    if name in __utils__:
+        return __utils__[name]
+    import saltext.stacksalt
+
+    return saltext.stacksalt.util(name)
+
+
 # ---------------------------------------------------------------------------------------------
 # Pure logic: validation, host selection and planning (no API calls; unit-tested)
 # ---------------------------------------------------------------------------------------------
@@ -206,7 +216,7 @@ def _edge(what):
         @functools.wraps(func)
         def public(*args, **kwargs):
             here = contextvars.copy_context()
-            return __utils__["stacksalt_openstack.at_edge"](what, func, args, kwargs, here)
+            return _util("stacksalt_openstack.at_edge")(what, func, args, kwargs, here)
 
         return public
 
@@ -214,17 +224,17 @@ def _edge(what):
 
 
 def _conn(cloud=None):
-    return __utils__["stacksalt_openstack.salt_connect"](__salt__["config.get"], cloud)
+    return _util("stacksalt_openstack.salt_connect")(__salt__["config.get"], cloud)
 
 
 def _compute(conn, method, url, **kwargs):
-    return __utils__["stacksalt_openstack.request"](
+    return _util("stacksalt_openstack.request")(
         conn.compute, method, url, microversion=COMPUTE_MICROVERSION, **kwargs
     )
 
 
 def _error(what, exc):
-    return __utils__["stacksalt_openstack.command_error"](what, exc)
+    return _util("stacksalt_openstack.command_error")(what, exc)
 
 
 def _plain(raw):

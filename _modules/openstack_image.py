@@ -164,6 +164,16 @@ def __virtual__():
     return __virtualname__
 
 
+def _util(name):
+    """A stacksalt util function: from Salt's ``__utils__`` (synced), else from the installed
+    wheel (Salt loads no utils from extensions)."""
+    if name in __utils__:
+        return __utils__[name]
+    import saltext.stacksalt
+
+    return saltext.stacksalt.util(name)
+
+
 # ---------------------------------------------------------------------------------------------
 # Pure logic: validation, normalisation, planning (no API calls; unit-tested)
 # ---------------------------------------------------------------------------------------------
@@ -322,7 +332,7 @@ def _edge(what):
         @functools.wraps(func)
         def public(*args, **kwargs):
             here = contextvars.copy_context()
-            return __utils__["stacksalt_openstack.at_edge"](what, func, args, kwargs, here)
+            return _util("stacksalt_openstack.at_edge")(what, func, args, kwargs, here)
 
         return public
 
@@ -330,24 +340,22 @@ def _edge(what):
 
 
 def _conn(cloud=None):
-    return __utils__["stacksalt_openstack.salt_connect"](__salt__["config.get"], cloud)
+    return _util("stacksalt_openstack.salt_connect")(__salt__["config.get"], cloud)
 
 
 def _image(conn, method, url, **kwargs):
-    return __utils__["stacksalt_openstack.request"](conn.image, method, url, **kwargs)
+    return _util("stacksalt_openstack.request")(conn.image, method, url, **kwargs)
 
 
 def _error(what, exc):
-    return __utils__["stacksalt_openstack.command_error"](what, exc)
+    return _util("stacksalt_openstack.command_error")(what, exc)
 
 
 def _find(conn, name_or_id):
     """The raw Glance image with this id, or the one image with this name."""
     try:
         # a 404 (or a 400: not a uuid) means "look by name"
-        raw = __utils__["stacksalt_openstack.get_or_none"](
-            conn.image, f"/images/{name_or_id}", absent=(400, 404)
-        )
+        raw = _util("stacksalt_openstack.get_or_none")(conn.image, f"/images/{name_or_id}", absent=(400, 404))
         if raw is not None:
             return raw
         # visibility=all: an admin also finds other projects' private images.

@@ -20,9 +20,19 @@ def __virtual__():
     return __virtualname__
 
 
+def _util(name):
+    """A stacksalt util function: from Salt's ``__utils__`` (synced), else from the installed
+    wheel (Salt loads no utils from extensions)."""
+    if name in __utils__:
+        return __utils__[name]
+    import saltext.stacksalt
+
+    return saltext.stacksalt.util(name)
+
+
 def _call(name, *args, **kwargs):
     # The shared logic lives in _utils/stacksalt_schema.py (synced as utils).
-    return __utils__[f"stacksalt_schema.{name}"](*args, **kwargs)
+    return _util(f"stacksalt_schema.{name}")(*args, **kwargs)
 
 
 def schema(formula, saltenv="base"):

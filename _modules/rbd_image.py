@@ -38,11 +38,21 @@ def __virtual__():
     return __virtualname__
 
 
+def _util(name):
+    """A stacksalt util function: from Salt's ``__utils__`` (synced), else from the installed
+    wheel (Salt loads no utils from extensions)."""
+    if name in __utils__:
+        return __utils__[name]
+    import saltext.stacksalt
+
+    return saltext.stacksalt.util(name)
+
+
 class _Utils:
     """`sc.fn(...)` calls `_utils/stacksalt_ceph.py` through the loader (synced as utils)."""
 
     def __getattr__(self, name):
-        return __utils__[f"stacksalt_ceph.{name}"]
+        return _util(f"stacksalt_ceph.{name}")
 
 
 sc = _Utils()

@@ -29,9 +29,19 @@ def __virtual__():
     return __virtualname__
 
 
+def _util(name):
+    """A stacksalt util function: from Salt's ``__utils__`` (synced), else from the installed
+    wheel (Salt loads no utils from extensions)."""
+    if name in __utils__:
+        return __utils__[name]
+    import saltext.stacksalt
+
+    return saltext.stacksalt.util(name)
+
+
 def _mask(key):
     # The project's one mask (_utils/stacksalt_secrets.py).
-    return __utils__["stacksalt_secrets.mask_value"](key)
+    return _util("stacksalt_secrets.mask_value")(key)
 
 
 def _wanted_key(key, key_pillar):
