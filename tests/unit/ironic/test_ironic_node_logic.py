@@ -92,6 +92,15 @@ def test_plan_detects_password_change_and_ports():
     assert item["changes"]["ports"]["new"] == ["52:54:00:00:00:01"]
 
 
+def test_plan_for_a_node_ironic_is_moving_is_one_wait():
+    # apply() works the verbs out from the plan's target once the node settles.
+    body = mod.plan(SPEC, None)["body"]
+    live = live_from(body, state="clean wait", ports=["52:54:00:00:00:01"], traits=["CUSTOM_A"])
+    item = mod.plan(SPEC, live)
+    assert item["provision"] == ["wait"] and item["target"] == "available"
+    assert item["changes"] == {"provision_state": {"old": "clean wait", "new": "available"}}
+
+
 def test_capabilities_are_merged():
     assert mod.parse_capabilities("a:1,b:2") == {"a": "1", "b": "2"}
     assert mod.format_capabilities({"b": "2", "a": "1"}) == "a:1,b:2"
