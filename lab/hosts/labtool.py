@@ -66,9 +66,13 @@ def topology(repo):
         hosts = site.get("hosts") or {}
         if not hosts or not site.get("network"):
             raise SystemExit("labtool: pillar site:hosts and site:network are required for the lab topology")
-        rows = []
+        rows, wheel_hosts = [], []
         for minion_id, ip in hosts.items():
-            roles = compile_pillar(repo, minion_id, opts, functions).get("roles") or []
+            host_pillar = compile_pillar(repo, minion_id, opts, functions)
+            roles = host_pillar.get("roles") or []
+            # salt:minion:modules_from: wheel -- the host runs the installed stacksalt wheel
+            if ((host_pillar.get("salt") or {}).get("minion") or {}).get("modules_from") == "wheel":
+                wheel_hosts.append(minion_id)
             if "salt-master" in roles:
                 kind = "master"
             elif "salt-minion" in roles:
@@ -84,6 +88,8 @@ def topology(repo):
         print(f"network {site['network']}")
         for row in rows:
             print(*row)
+        for minion_id in wheel_hosts:
+            print(f"wheel {minion_id}")
 
 
 def finger(pubkey):

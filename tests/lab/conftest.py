@@ -48,7 +48,7 @@ def read_topology():
     rows = {}
     for line in (LABDIR / "topology").read_text().splitlines():
         name, value, *kind = line.split()
-        if name != "network":
+        if name not in ("network", "wheel"):
             rows[name] = {"ip": value, "kind": kind[0]}
     return rows
 

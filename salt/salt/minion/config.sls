@@ -29,6 +29,8 @@ salt-minion-config-stacksalt-managed:
         # A denied key is retried, not fatal: when an impostor's key under this id was pending,
         # the master's key policy replaces it with this host's recorded key (docs/salt.md).
         rejected_retry: True
+        # salt:minion:modules_from: a host that runs the stacksalt wheel syncs no modules
+        autoload_dynamic_modules: {{ minion.modules_from != 'wheel' }}
     - require:
       - file: salt-minion-config-dir-managed
 
