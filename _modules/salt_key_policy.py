@@ -46,12 +46,15 @@ def _check_id(minion_id):
         )
 
 
-def _salt_key(config_dir, *args):
-    """salt-key's JSON answer as a dict; a failure or unreadable output raises CommandExecutionError."""
+def _salt_key(config_dir, *args, answer=True):
+    """salt-key's JSON answer as a dict (``answer``: a listing; an --accept prints no JSON);
+    a failure or an unreadable listing raises CommandExecutionError."""
     cmd = [_salt_key_binary(), "-c", config_dir, "--out", "json", *args]
     result = __salt__["cmd.run_all"](cmd, python_shell=False, ignore_retcode=True)
     if result["retcode"] != 0:
         raise CommandExecutionError(f"{' '.join(cmd[1:])} failed: {result['stderr'] or result['stdout']}")
+    if not answer:
+        return None
     try:
         return json.loads(result["stdout"] or "{}")
     except ValueError as exc:
@@ -112,7 +115,7 @@ def accept(minion_id, expected_fingerprint, config_dir="/etc/salt"):
         raise CommandExecutionError(
             f"{minion_id}: pending key fingerprint {seen} does not match the recorded one"
         )
-    _salt_key(config_dir, "--yes", "--accept", minion_id)
+    _salt_key(config_dir, "--yes", "--accept", minion_id, answer=False)
     return True
 
 
