@@ -34,7 +34,7 @@ import contextvars
 import copy
 import functools
 import logging
-import re
+import os
 import threading
 import time
 import uuid as uuidlib
@@ -56,33 +56,6 @@ __virtualname__ = "ironic_node"
 EVENT_TAG = "salt/stacksalt/ironic_node/progress"
 DIGEST_KEY = "stacksalt_secrets"
 
-#: Classic drivers were removed from Ironic (Rocky); their hardware-type replacements.
-CLASSIC_DRIVERS = {
-    "pxe_ssh": "ssh drivers are gone: use 'redfish' (sushy-tools/virtual BMC) or 'ipmi' (virtualbmc)",
-    "agent_ssh": "ssh drivers are gone: use 'redfish' (sushy-tools/virtual BMC) or 'ipmi' (virtualbmc)",
-    "pxe_ipmitool": "use hardware type 'ipmi'",
-    "agent_ipmitool": "use hardware type 'ipmi'",
-    "pxe_ipmitool_socat": "use hardware type 'ipmi' with console_interface 'ipmitool-socat'",
-    "pxe_drac": "use hardware type 'idrac'",
-    "pxe_ilo": "use hardware type 'ilo'",
-    "iscsi_ilo": "use hardware type 'ilo'",
-    "agent_ilo": "use hardware type 'ilo'",
-    "pxe_irmc": "use hardware type 'irmc'",
-    "fake": "use hardware type 'fake-hardware'",
-}
-ROOT_DEVICE_HINTS = {
-    "model",
-    "vendor",
-    "serial",
-    "size",
-    "wwn",
-    "wwn_with_extension",
-    "wwn_vendor_extension",
-    "name",
-    "hctl",
-    "rotational",
-    "by_path",
-}
 INTERFACES = (
     "bios",
     "boot",
@@ -101,16 +74,21 @@ INTERFACES = (
 NODE_FIELDS = {"driver", "resource_class", "automated_clean", "description", "conductor_group", "owner"} | {
     f"{i}_interface" for i in INTERFACES
 }
-SPEC_KEYS = (
-    NODE_FIELDS
-    | {"name", "driver_info", "properties", "capabilities", "extra", "ports", "traits"}
-    | {"deploy_kernel", "deploy_ramdisk", "provision_state", "uuid"}
-)
-PORT_KEYS = {"address", "pxe_enabled", "physical_network", "local_link_connection", "extra", "is_smartnic"}
 TARGET_STATES = ("enroll", "manageable", "available")
-MAC_RE = re.compile(r"^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$")
-TRAIT_RE = re.compile(r"^(CUSTOM_[A-Z0-9_]+|[A-Z][A-Z0-9_]+)$")
-NAME_RE = re.compile(r"^[A-Za-z0-9\-._~]+$")
+#: Seconds to wait for one provision step of a node (manage, provide and its cleaning), the one
+#: default of ``apply`` and the ``ironic_node.present``/``enrolled`` states (the formula's
+#: ``ironic:nodes_timeout`` leaves it to them unless set). 1800 is Ironic's own
+#: ``[conductor]clean_callback_timeout`` (and ``deploy_callback_timeout``): waiting less gives up on
+#: a node Ironic would still clean; waiting more is useless, as Ironic fails the node into
+#: ``clean failed`` itself by then.
+DEFAULT_TIMEOUT = 1800
+#: Where the node rules come from: the ironic formula's pillar schema, whose ``$defs/node`` and
+#: ``properties/nodes`` are their one source (see :func:`_node_rules` for where it is looked for).
+SCHEMA_SOURCE = "salt://ironic/schema.yaml"
+#: The same file in a checkout of the repository, when this module is loaded from one.
+SCHEMA_CHECKOUT = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "salt", "ironic", "schema.yaml"
+)
 # States from which Ironic is still moving the node by itself.
 TRANSIENT = {"verifying", "cleaning", "clean wait", "inspecting", "inspect wait", "deleting", "adopting"}
 IN_USE = {
@@ -165,12 +143,57 @@ def _service_masked(value):
     return _util("stacksalt_secrets.is_service_mask")(value)
 
 
+def _schema_text():
+    """``(source, text)`` of the ironic formula's schema: the file config ``ironic_node:schema``
+    names (a path or a ``salt://`` URL); else the repository checkout this module was loaded
+    from (tests, salt-call from a checkout); else ``salt://ironic/schema.yaml`` from the
+    fileserver (a minion synced from a master that serves the formula)."""
+    source = __salt__["config.get"]("ironic_node:schema", None)
+    if not source and os.path.isfile(SCHEMA_CHECKOUT):
+        with open(SCHEMA_CHECKOUT, encoding="utf-8") as fh:
+            return os.path.normpath(SCHEMA_CHECKOUT), fh.read()
+    source = source or SCHEMA_SOURCE
+    text = __salt__["cp.get_file_str"](source)
+    if not text:
+        raise CommandExecutionError(
+            f"the node rules come from the ironic formula's schema, and {source} could not be read: "
+            "serve the formula (salt/ironic) or set config ironic_node:schema to a copy of it"
+        )
+    return source, text
+
+
+def _node_rules():
+    """
+    The node rules of the ironic formula's schema (read at each call, so an edited schema
+    counts at once; see :func:`_schema_text`): ``(node, nodes)``, the schemas of one node
+    (``$defs/node``) and of the whole list (``properties/nodes``: duplicate names and MACs
+    across nodes), each carrying the schema's ``$defs``.
+    """
+    source, text = _schema_text()
+    try:
+        schema = _util("stacksalt_schema.load_schema")(text, source=source)
+        defs = schema["$defs"]
+        rules = (
+            {"$schema": schema.get("$schema"), "$defs": defs, "$ref": "#/$defs/node"},
+            {"$schema": schema.get("$schema"), "$defs": defs, **schema["properties"]["nodes"]},
+        )
+    except (RuntimeError, ValueError, KeyError, TypeError) as exc:
+        raise CommandExecutionError(
+            f"reading the node rules ($defs/node, properties/nodes) from {source} failed: {exc}"
+        ) from exc
+    return rules
+
+
 def validate(spec, where="node"):
     """
-    Check one node's data; return the list of problems (empty when valid). Never calls the API.
+    Check one node's data against the node rules of the ironic formula's schema
+    (``$defs/node`` of ``salt/ironic/schema.yaml``: from the checkout this module runs from, or
+    ``salt://ironic/schema.yaml``; config ``ironic_node:schema`` names another copy); return the
+    list of problems (empty when valid). Never calls the API.
 
     ``where`` prefixes each problem with the pillar key path of the node
-    (e.g. ``ironic:nodes:3``).
+    (e.g. ``ironic:nodes:3``). Messages name the key path and the reason, never a value
+    (``stacksalt_schema.validate``).
 
     CLI Example:
 
@@ -178,80 +201,14 @@ def validate(spec, where="node"):
 
         salt-call ironic_node.validate '{name: n1, driver: pxe_ssh}'
     """
-    errors = []
-
-    def err(path, msg):
-        errors.append(f"{where}{':' + path if path else ''}: {msg}")
-
-    if not isinstance(spec, dict):
-        return [f"{where}: a node must be a mapping, got {type(spec).__name__}"]
-    for key in sorted(set(spec) - SPEC_KEYS):
-        err(key, f"unknown key (allowed: {', '.join(sorted(SPEC_KEYS))})")
-    name = spec.get("name")
-    if not isinstance(name, str) or not name:
-        err("name", "required, a non-empty string")
-    elif not NAME_RE.match(name) or _looks_like_uuid(name):
-        err("name", f"'{name}' is not a valid Ironic node name (letters, digits, - . _ ~; not a UUID)")
-    driver = spec.get("driver")
-    if not isinstance(driver, str) or not driver:
-        err("driver", "required, a hardware type such as 'ipmi', 'redfish' or 'fake-hardware'")
-    elif driver in CLASSIC_DRIVERS or driver.startswith(("pxe_", "agent_", "iscsi_")):
-        hint = CLASSIC_DRIVERS.get(driver, "use a hardware type: 'ipmi', 'redfish', 'idrac', 'ilo', 'irmc'")
-        err("driver", f"classic driver '{driver}' was removed from Ironic: {hint}")
-    for key in ("driver_info", "properties", "extra", "capabilities"):
-        if key in spec and not isinstance(spec[key], dict):
-            err(key, "must be a mapping")
-    props = spec.get("properties") if isinstance(spec.get("properties"), dict) else {}
-    for key in ("cpus", "memory_mb", "local_gb"):
-        if key in props and (
-            not isinstance(props[key], int) or isinstance(props[key], bool) or props[key] < 0
-        ):
-            err(f"properties:{key}", "must be a non-negative integer")
-    if "root_device" in props:
-        hints = props["root_device"]
-        if not isinstance(hints, dict) or not hints:
-            err("properties:root_device", "must be a non-empty mapping of hints")
-        else:
-            for hint in sorted(set(hints) - ROOT_DEVICE_HINTS):
-                err(
-                    f"properties:root_device:{hint}",
-                    f"unknown root device hint (known: {', '.join(sorted(ROOT_DEVICE_HINTS))})",
-                )
-    ports = spec.get("ports", [])
-    if not isinstance(ports, list):
-        err("ports", "must be a list of {address: MAC}")
-        ports = []
-    seen = set()
-    for i, port in enumerate(ports):
-        if not isinstance(port, dict):
-            err(f"ports:{i}", "must be a mapping with an 'address'")
-            continue
-        for key in sorted(set(port) - PORT_KEYS):
-            err(f"ports:{i}:{key}", f"unknown port key (allowed: {', '.join(sorted(PORT_KEYS))})")
-        addr = port.get("address")
-        if not isinstance(addr, str) or not MAC_RE.match(addr):
-            err(f"ports:{i}:address", f"'{addr}' is not a MAC address (aa:bb:cc:dd:ee:ff)")
-        elif addr.lower() in seen:
-            err(f"ports:{i}:address", f"duplicate MAC {addr}")
-        else:
-            seen.add(addr.lower())
-    traits = spec.get("traits", [])
-    if not isinstance(traits, list) or any(not isinstance(t, str) or not TRAIT_RE.match(t) for t in traits):
-        err("traits", "must be a list of traits such as CUSTOM_GOLD or HW_CPU_X86_VMX")
-    state = spec.get("provision_state", "available")
-    if state not in TARGET_STATES:
-        err("provision_state", f"'{state}' is not one of {', '.join(TARGET_STATES)}")
-    for key in ("deploy_kernel", "deploy_ramdisk"):
-        if key in spec and (not isinstance(spec[key], str) or not spec[key]):
-            err(key, "must be a Glance image name or id, or a URL")
-    if "automated_clean" in spec and not isinstance(spec["automated_clean"], bool):
-        err("automated_clean", "must be true or false")
-    return errors
+    node, _ = _node_rules()
+    return _util("stacksalt_schema.validate")(spec, node, root=where)
 
 
 def validate_many(nodes, where="nodes"):
     """
-    Check a list of nodes (duplicates of names and MACs across nodes included); return problems.
+    Check a list of nodes (duplicates of names and MACs across nodes included) against the
+    schema's ``properties/nodes`` rules (see :func:`validate`); return the problems.
 
     CLI Example:
 
@@ -259,29 +216,8 @@ def validate_many(nodes, where="nodes"):
 
         salt-call ironic_node.validate_many "$(cat nodes.yaml)"
     """
-    if not isinstance(nodes, list):
-        return [f"{where}: must be a list of nodes"]
-    errors = []
-    names, macs = {}, {}
-    for i, spec in enumerate(nodes):
-        errors.extend(validate(spec, where=f"{where}:{i}"))
-        if not isinstance(spec, dict):
-            continue
-        name = spec.get("name")
-        if isinstance(name, str):
-            if name in names:
-                errors.append(f"{where}:{i}:name: duplicate node name '{name}' (also {where}:{names[name]})")
-            names.setdefault(name, i)
-        for j, port in enumerate(spec.get("ports") or []):
-            addr = port.get("address") if isinstance(port, dict) else None
-            if isinstance(addr, str):
-                mac = addr.lower()
-                if mac in macs and macs[mac][0] != i:
-                    errors.append(
-                        f"{where}:{i}:ports:{j}:address: MAC {addr} also belongs to {where}:{macs[mac][0]}"
-                    )
-                macs.setdefault(mac, (i, j))
-    return errors
+    _, many = _node_rules()
+    return _util("stacksalt_schema.validate")(nodes, many, root=where)
 
 
 def _looks_like_uuid(value):
@@ -972,7 +908,7 @@ def _apply_one(conn, watcher, item, clean_slots, timeout):
 
 
 @_edge("applying the node plans to Ironic")
-def apply(plans, concurrency=8, max_concurrent_clean=None, timeout=900, cloud=None, progress_every=2.0):
+def apply(plans, concurrency=8, max_concurrent_clean=None, timeout=None, cloud=None, progress_every=2.0):
     """
     Carry out plans from :func:`plan` concurrently and return one result per node.
 
@@ -980,7 +916,9 @@ def apply(plans, concurrency=8, max_concurrent_clean=None, timeout=900, cloud=No
     workers; at most ``max_concurrent_clean`` nodes are in ``provide`` at once (config
     ``ironic_node:max_concurrent_clean``, default 50, Ironic's own default) and 503/409 answers
     are retried with backoff; node and port creates (POSTs) are never repeated blindly: after a
-    lost answer the node (by name) or port (by address) is looked up first. Waits use one list call per tick for every waiting node. A node that
+    lost answer the node (by name) or port (by address) is looked up first. Waits use one list
+    call per tick for every waiting node, each provision step at most ``timeout`` seconds
+    (default ``DEFAULT_TIMEOUT``, 1800: Ironic's own cleaning callback timeout). A node that
     fails does not stop the others. Progress events go to ``salt/stacksalt/ironic_node/progress``.
 
     Returns ``{"nodes": {name: {"result", "uuid", "provision_state", "error"}}, "summary": {...}}``.
@@ -993,6 +931,8 @@ def apply(plans, concurrency=8, max_concurrent_clean=None, timeout=900, cloud=No
     """
     if isinstance(plans, dict):
         plans = [plans]
+    if timeout is None:
+        timeout = DEFAULT_TIMEOUT
     if max_concurrent_clean is None:
         max_concurrent_clean = __salt__["config.get"]("ironic_node:max_concurrent_clean", 50)
     conn = _conn(cloud)

@@ -26,7 +26,8 @@ Ironic bare-metal nodes from pillar or from an operator enrolment file.
 
 Only the keys given are compared with Ironic (masked passwords and properties added by
 inspection never cause a change). ``test=True`` returns the exact plan. Secrets are masked in
-every return and event. Bad node data fails the state before any API call, naming the key, and
+every return and event. Bad node data fails the state before any API call, naming the key (the
+rules of the ironic formula's schema, ``salt://ironic/schema.yaml``: see ``ironic_node.validate``), and
 so does data that the Ironic in front of it does not support (a driver that is not enabled, an
 interface that the node's driver does not enable), checked against its API.
 
@@ -82,7 +83,7 @@ def _images(specs, cloud):
     return __salt__["ironic_node.resolve_images"](list(refs), cloud=cloud) if refs else {}
 
 
-def present(name, cloud=None, timeout=900, secrets_pillar=None, **spec):
+def present(name, cloud=None, timeout=None, secrets_pillar=None, **spec):
     """
     Ensure one node exists in Ironic as described (operator enrolment format, see the module).
 
@@ -93,6 +94,9 @@ def present(name, cloud=None, timeout=900, secrets_pillar=None, **spec):
         state machine (manage, then provide, waiting through cleaning).
     cloud
         A cloud from ``openstack:clouds`` or clouds.yaml.
+    timeout
+        Seconds each provision step (manage, provide with its cleaning) may take; default: the
+        module's ``DEFAULT_TIMEOUT`` (1800, Ironic's own cleaning callback timeout).
     secrets_pillar
         Pillar key of ``{node name: {driver_info key: secret}}`` (e.g. ``ironic:node_secrets``),
         read on the minion: the rendered SLS holds no secret (minions only, see the module).
@@ -105,7 +109,11 @@ def present(name, cloud=None, timeout=900, secrets_pillar=None, **spec):
     except CommandExecutionError as exc:
         ret["comment"] = str(exc)
         return ret
-    errors = __salt__["ironic_node.validate"](spec, where=f"ironic_node:{name}")
+    try:
+        errors = __salt__["ironic_node.validate"](spec, where=f"ironic_node:{name}")
+    except (CommandExecutionError, SaltInvocationError) as exc:
+        ret["comment"] = f"Could not check the node data: {exc}"
+        return ret
     if errors:
         ret["comment"] = "Invalid node data, nothing was changed:\n" + "\n".join(f"  - {e}" for e in errors)
         return ret
@@ -158,7 +166,7 @@ def enrolled(
     cloud=None,
     concurrency=8,
     max_concurrent_clean=None,
-    timeout=1800,
+    timeout=None,
     prune=False,
     secrets_pillar=None,
 ):
@@ -172,6 +180,9 @@ def enrolled(
         Workers talking to Ironic at once.
     max_concurrent_clean
         Nodes in cleaning at once (default: config ``ironic_node:max_concurrent_clean`` or 50).
+    timeout
+        Seconds each node's provision step may take; default: the module's ``DEFAULT_TIMEOUT``
+        (1800, Ironic's own cleaning callback timeout).
     prune
         Also delete nodes that exist in Ironic but are not listed (never nodes in use).
     secrets_pillar
@@ -202,7 +213,11 @@ def enrolled(
     except CommandExecutionError as exc:
         ret["comment"] = str(exc)
         return ret
-    errors = __salt__["ironic_node.validate_many"](nodes, where=where)
+    try:
+        errors = __salt__["ironic_node.validate_many"](nodes, where=where)
+    except (CommandExecutionError, SaltInvocationError) as exc:
+        ret["comment"] = f"Could not check the node data: {exc}"
+        return ret
     if errors:
         ret["comment"] = f"Invalid node data ({len(errors)} problem(s)), nothing was changed:\n" + "\n".join(
             f"  - {e}" for e in errors

@@ -33,7 +33,8 @@ ironic:
   # The demo enrolment (ironic.nodes): fake-hardware nodes, one per provision state the
   # states manage. Their BMC passwords come from the host's secrets pillar.
   nodes_cloud: ironic
-  # well inside the lab's 600 s bound on a highstate
+  # seconds per provision step (default: ironic_node's 1800, Ironic's own cleaning timeout);
+  # fake-hardware cleans in seconds, and this stays well inside the lab's 600 s bound on a highstate
   nodes_timeout: 300
   nodes:
     - name: lab-node1

@@ -32,7 +32,9 @@ ironic-nodes-enrolled:
     - cloud: {{ settings.nodes_cloud }}
 {%- endif %}
     - max_concurrent_clean: {{ settings.conductor.max_concurrent_clean }}
+{%- if settings.nodes_timeout %}
     - timeout: {{ settings.nodes_timeout }}
+{%- endif %}
     - require:
       - cmd: ironic-service-drivers-registered
 {%- endif %}

@@ -230,7 +230,7 @@ def test_bad_node_data_is_rejected_before_any_api_call(ironic_loaders, ironic_of
     assert "ironic:nodes:1:driver: classic driver 'pxe_ssh'" in ret.comment
     assert "'redfish'" in ret.comment and "'ipmi'" in ret.comment
     assert "ironic:nodes:2:ports:0:address" in ret.comment
-    assert "ironic:nodes:3:properties:root_device:colour" in ret.comment
+    assert "ironic:nodes:3:properties:root_device: key 'colour'" in ret.comment
     assert ironic_off.request_count() == before
     single = present(ironic_loaders, "off", {"name": "bad-one", "driver": "pxe_ssh"})
     assert single.result is False and "pxe_ssh" in single.comment

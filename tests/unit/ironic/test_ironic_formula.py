@@ -115,7 +115,8 @@ def test_formula_renders_with_example_pillar(tmp_path):
     assert "ironic-service-drivers-registered" in states
     nodes = states["ironic-nodes-enrolled"]["ironic_node"]
     assert {"pillar_key": "ironic:nodes"} in nodes
-    assert {"timeout": 600} in nodes
+    # No timeout in the pillar: the state keeps the module's one default (DEFAULT_TIMEOUT).
+    assert not any("timeout" in arg for arg in nodes if isinstance(arg, dict))
 
 
 def test_rendered_sls_holds_no_bmc_secret(tmp_path):
@@ -228,3 +229,29 @@ def test_pip_install_renders_one_process(tmp_path):
     running = state_args(states, "ironic-service-ironic-running")
     assert {"service": "ironic-service-ironic-enabled"} in running["require"]
     assert "ironic-service-ironic-api-running" not in states
+
+
+def test_one_node_timeout_default():
+    """The provision-step timeout has one default, the module's DEFAULT_TIMEOUT: apply and the
+    states take None for it, the formula leaves it unset, and the docs name the same number."""
+    import ast
+
+    module = ast.parse((REPO / "_modules/ironic_node.py").read_text())
+    (default,) = [
+        n.value.value
+        for n in module.body
+        if isinstance(n, ast.Assign) and [t.id for t in n.targets] == ["DEFAULT_TIMEOUT"]
+    ]
+    states = ast.parse((REPO / "_states/ironic_node.py").read_text())
+    funcs = {n.name: n for n in [*module.body, *states.body] if isinstance(n, ast.FunctionDef)}
+    for func in ("apply", "present", "enrolled"):
+        args = funcs[func].args
+        defaults = dict(zip([a.arg for a in args.args][-len(args.defaults) :], args.defaults, strict=True))
+        assert isinstance(defaults["timeout"], ast.Constant) and defaults["timeout"].value is None, func
+    defaults_yaml = (FORMULA / "parameters/defaults.yaml").read_text()
+    assert yaml.safe_load(defaults_yaml)["nodes_timeout"] is None
+    assert f"DEFAULT_TIMEOUT = {default} s" in defaults_yaml
+    assert (
+        f"`DEFAULT_TIMEOUT` in\n`_modules/ironic_node.py`, {default} s"
+        in (REPO / "docs/ironic.md").read_text()
+    )

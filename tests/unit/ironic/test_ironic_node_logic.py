@@ -27,6 +27,13 @@ mod.__utils__.update(
         for k in ("is_secret_key", "url_has_secret", "mask", "mask_value", "is_service_mask")
     }
 )
+# The node rules come from the formula's schema through the shared schema util.
+schema_util = _load("stacksalt_schema_ut", REPO / "_utils/stacksalt_schema.py")
+mod.__utils__.update({f"stacksalt_schema.{k}": getattr(schema_util, k) for k in ("load_schema", "validate")})
+mod.__salt__ = {
+    "config.get": lambda key, default=None: default,
+    "cp.get_file_str": lambda path: (REPO / "salt" / path.removeprefix("salt://")).read_text(),
+}
 MASK = secrets_util.MASK
 
 
@@ -57,11 +64,33 @@ def test_validate_names_classic_driver_and_key_paths():
     assert any(e.startswith("ironic:nodes:0:ports:0:address") for e in errors)
 
 
+def test_validate_checks_the_schema_rules_and_never_echoes_a_value():
+    # The rules are the formula schema's $defs/node: a value only that schema refuses (a shell
+    # metacharacter in a driver name) is refused here too, and no message carries the value.
+    errors = mod.validate(
+        {"name": "n", "driver": "ipmi;CANARY", "ports": [{"address": "CANARY-mac"}]}, where="ironic:nodes:0"
+    )
+    assert [e.split(": ")[0] for e in errors] == ["ironic:nodes:0:driver", "ironic:nodes:0:ports:0:address"]
+    assert not any("CANARY" in e for e in errors)
+
+
+def test_node_rules_come_from_the_fileserver_away_from_a_checkout(monkeypatch):
+    # A synced minion has no checkout next to the module: the formula's schema comes from
+    # salt://ironic/schema.yaml, and a minion that cannot read it says what to do.
+    monkeypatch.setattr(mod, "SCHEMA_CHECKOUT", "/nonexistent/schema.yaml")
+    assert mod.validate({"name": "n", "driver": "fake"}, where="w")[0].startswith(
+        "w:driver: classic driver 'fake'"
+    )
+    monkeypatch.setitem(mod.__salt__, "cp.get_file_str", lambda path: False)
+    with pytest.raises(mod.CommandExecutionError, match="salt://ironic/schema.yaml could not be read"):
+        mod.validate({"name": "n", "driver": "ipmi"})
+
+
 def test_validate_many_finds_duplicates_across_nodes():
     nodes = [dict(SPEC), dict(SPEC)]
     errors = mod.validate_many(nodes, where="ironic:nodes")
-    assert any("duplicate node name" in e for e in errors)
-    assert any("also belongs to ironic:nodes:0" in e for e in errors)
+    assert "ironic:nodes:1:name: duplicate name: the same as item 0:name" in errors
+    assert any(e.startswith("ironic:nodes:1:ports:0:address: duplicate ports") for e in errors)
 
 
 def test_plan_create_masks_secrets_and_keeps_digest():
