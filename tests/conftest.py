@@ -1,13 +1,23 @@
 """
-Shared test configuration: tier markers by directory, repository paths.
+Shared test configuration: tier markers by directory, repository paths, the one loader
+fixture and the session's process check.
 
 Tiers: tests/unit, tests/functional, tests/integration, tests/lab, tests/bench. A test is
 marked with its tier from its path, so `pytest -m unit` (or a path) selects a tier.
+
+- `salt_loader`, `testmode` (tests/support/loader.py): loader modules with Salt's dunders, and
+  a state test run once with `test=False` and once with `test=True`.
+- tests/support/processes.py: a process the suite started that is still alive when the
+  session ends fails the run (listed in the summary, then killed).
 """
 
 import pathlib
 
 import pytest
+
+from tests.support.loader import salt_loader, testmode  # noqa: F401 - the shared fixtures
+
+pytest_plugins = ["tests.support.processes"]
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 TIERS = ("unit", "functional", "integration", "lab", "bench")

@@ -13,7 +13,7 @@ import pathlib
 
 import pytest
 
-from tests.support.harness import master_overrides, minion_overrides, shipped_master_config
+from tests.support.harness import master_overrides, minion_overrides, shipped_master_config, stop_minion
 from tests.support.sshhost import SshHost
 
 MINION_IDS = ("master", "compute1")
@@ -59,15 +59,17 @@ def minions(salt_master, repo_root, tmp_path_factory):
         factory = salt_master.salt_minion_daemon(
             minion_id, overrides=minion_overrides(repo_root, minion_id, state_dir)
         )
-        factories.append(factory)
-    for factory in factories:
-        factory.start()
-        started[factory.id] = factory
+        factories.append((factory, state_dir))
     try:
+        for factory, _ in factories:
+            factory.start()
+            started[factory.id] = factory
         yield started
     finally:
-        for factory in factories:
-            factory.terminate()
+        # The services a minion started (salt-master, salt-minion stand-ins) run in their own
+        # session: they outlive the minion unless stopped here (tests/support/processes.py).
+        for factory, state_dir in factories:
+            stop_minion(factory, state_dir)
 
 
 @pytest.fixture(scope="package")

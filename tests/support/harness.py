@@ -12,6 +12,8 @@ import sys
 
 import yaml
 
+from tests.support.processes import stop_stand_ins
+
 SUPPORT = pathlib.Path(__file__).resolve().parent
 SALT_BIN = pathlib.Path(sys.executable).parent
 
@@ -106,3 +108,21 @@ def minion_overrides(repo_root, minion_id, state_dir):
         },
         "ceph": {"lookup": {"conf_dir": str(state_dir / "etc" / "ceph")}},
     }
+
+
+def service_dir(state_dir):
+    """Where the test provider of the minion with `state_dir` keeps its services (see above)."""
+    return pathlib.Path(state_dir) / "services"
+
+
+def stop_minion(factory, state_dir):
+    """
+    Stop a harness minion and then the stand-in services it started: they run in their own
+    session (a service outlives its minion, as on a real host), so terminating the minion
+    leaves them behind. Safe when the minion never started or is already stopped.
+    """
+    try:
+        if factory.is_running():
+            factory.terminate()
+    finally:
+        stop_stand_ins(service_dir(state_dir))

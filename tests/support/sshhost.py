@@ -11,6 +11,8 @@ import socket
 import subprocess
 import time
 
+from tests.support.processes import stop_process
+
 SSHD = "/usr/sbin/sshd"
 
 
@@ -71,6 +73,7 @@ class SshHost:
             ["ip", "netns", "exec", self.netns, SSHD, "-D", "-e", "-f", str(config)],
             stdout=subprocess.DEVNULL,
             stderr=open(self.workdir / "sshd.log", "wb"),  # noqa: SIM115 - closed with the process
+            start_new_session=True,  # its group holds the per-connection sshd children too
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -91,11 +94,6 @@ class SshHost:
         self.authorized_keys.write_text(public_key_text)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        stop_process(self.proc, timeout=10)
         subprocess.run(["ip", "link", "del", self.host_if], capture_output=True)  # noqa: S603,S607
         subprocess.run(["ip", "netns", "del", self.netns], capture_output=True)  # noqa: S603,S607

@@ -19,7 +19,8 @@ import time
 import pytest
 import yaml
 
-from tests.support.harness import master_overrides, minion_overrides, shipped_master_config
+from tests.support.harness import master_overrides, minion_overrides, shipped_master_config, stop_minion
+from tests.support.processes import stop_process
 from tests.support.states import summarize
 
 HEAL_MINION = "compute1"
@@ -72,8 +73,11 @@ def heal_minion(reactor_master, repo_root, heal_minion_dir):
     factory = reactor_master.salt_minion_daemon(
         HEAL_MINION, overrides=minion_overrides(repo_root, HEAL_MINION, heal_minion_dir)
     )
-    with factory.started():
-        yield factory
+    try:
+        with factory.started():
+            yield factory
+    finally:
+        stop_minion(factory, heal_minion_dir)  # and the services it started (its canary)
 
 
 @pytest.fixture(scope="package")
@@ -83,8 +87,11 @@ def attacker_minion(reactor_master, repo_root, tmp_path_factory):
     factory = reactor_master.salt_minion_daemon(
         ATTACKER_MINION, overrides=minion_overrides(repo_root, ATTACKER_MINION, state_dir)
     )
-    with factory.started():
-        yield factory
+    try:
+        with factory.started():
+            yield factory
+    finally:
+        stop_minion(factory, state_dir)  # and the services it started (its canary)
 
 
 @pytest.fixture(scope="package")
@@ -214,10 +221,5 @@ class PendingMinion:
         )
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
+        # The whole group, even when the minion's first process is gone: its workers may not be.
+        stop_process(self.proc, timeout=15)

@@ -38,10 +38,13 @@ def pending_minions(tmp_path, reactor_master):
         started.append(minion)
         return minion, fingerprint
 
-    yield start
-    for minion in started:
-        minion.stop()
-        reactor_master.salt_key_cli().run("--yes", "--delete", minion.id)
+    try:
+        yield start
+    finally:
+        for minion in started:  # every process first: a failing key delete must not leave one
+            minion.stop()
+        for minion in started:
+            reactor_master.salt_key_cli().run("--yes", "--delete", minion.id)
 
 
 def wait_for_ping(master, minion, timeout=120):

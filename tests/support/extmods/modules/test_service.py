@@ -60,7 +60,9 @@ def start(name, **kwargs):
     if _pid(name):
         return True
     proc = subprocess.Popen(  # noqa: S603 - fixed argument list
-        [sys.executable, "-c", STAND_IN, "stacksalt-test-service", name],
+        # The directory names whose stand-in it is: the suite's teardown and its session-end
+        # check find the stand-ins by it (tests/support/processes.py).
+        [sys.executable, "-c", STAND_IN, "stacksalt-test-service", name, _dir()],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
