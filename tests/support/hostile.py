@@ -17,6 +17,8 @@ import re
 
 import yaml
 
+from tests.support.loader import util
+
 # salt.master's served_entries (salt/salt/parameters/defaults.yaml) and file_ignore_regex.
 SERVED_ENTRIES = ("top.sls", "_modules", "_states", "_utils")
 IGNORED = re.compile(r"(/__pycache__/|\.pyc$)")
@@ -65,17 +67,8 @@ def served_files(repo):
     return found
 
 
-def _secret_rule():
-    import importlib.util
-
-    path = pathlib.Path(__file__).resolve().parents[2] / "_utils" / "stacksalt_secrets.py"
-    spec = importlib.util.spec_from_file_location("stacksalt_secrets_rule", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-SECRETS_RULE = _secret_rule()
+# The project's one secret rule (_utils/stacksalt_secrets.py), the copy behind the loader's __utils__.
+SECRETS_RULE = util("stacksalt_secrets")
 
 
 def _leaves(data, secret=False):

@@ -2,24 +2,18 @@
 planted value; good pillars pass."""
 
 import functools
-import importlib.util
 import pathlib
 
 import pytest
 import yaml
 
+from tests.support.loader import load_file
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 CORPUS = yaml.safe_load((REPO / "tests/unit/data/bad_pillars.yaml").read_text())
 
 
-def _load_schema_lib():
-    spec = importlib.util.spec_from_file_location("stacksalt_schema", REPO / "_utils/stacksalt_schema.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-schema_lib = _load_schema_lib()
+schema_lib = load_file(REPO / "_utils/stacksalt_schema.py", "stacksalt_schema")
 
 
 @functools.cache

@@ -21,7 +21,6 @@ Run: ``tools/run-tests tests/bench/ironic -s``
 """
 
 import concurrent.futures
-import importlib.util
 import json
 import os
 import pathlib
@@ -31,14 +30,12 @@ import time
 import pytest
 import requests
 
+from tests.support.loader import load_file
+
 pytestmark = [pytest.mark.bench, pytest.mark.timeout(1800)]
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
-_spec = importlib.util.spec_from_file_location(
-    "stacksalt_ironic_harness", REPO / "lab/services/ironic/harness.py"
-)
-harness = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(harness)
+harness = load_file(REPO / "lab/services/ironic/harness.py", "stacksalt_ironic_harness")
 
 NODES = int(os.environ.get("STACKSALT_BENCH_NODES", "250"))
 RAW_NODES = int(os.environ.get("STACKSALT_BENCH_RAW_NODES", "100"))

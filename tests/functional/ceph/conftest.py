@@ -6,10 +6,10 @@ cloud settings the states read from config.
 """
 
 import pytest
-import yaml
 from saltfactories.utils.functional import Loaders
 
 from tests.functional.ceph import services
+from tests.support.functional import admin_cloud, modules, states  # noqa: F401 - shared fixtures
 
 
 @pytest.fixture(scope="session")
@@ -25,9 +25,7 @@ def openstack_cloud(request):
 @pytest.fixture(scope="session")
 def cloud_config(openstack_cloud):
     """`openstack:clouds:admin` as a site would put it in pillar/config."""
-    with open(openstack_cloud["clouds_yaml"]) as fh:
-        clouds = yaml.safe_load(fh)["clouds"]
-    return {"admin": clouds["admin"]}
+    return admin_cloud(openstack_cloud["clouds_yaml"])
 
 
 @pytest.fixture(scope="session")
@@ -51,13 +49,3 @@ def loaders(tmp_path_factory, ceph_cluster, openstack_cloud, cloud_config, salt_
         },
     )
     return Loaders(opts)
-
-
-@pytest.fixture
-def modules(loaders):
-    return loaders.modules
-
-
-@pytest.fixture
-def states(loaders):
-    return loaders.states

@@ -6,10 +6,9 @@ and torn down at the session's end, and salt loaders pointed at the repository's
 
 import os
 import pathlib
-import shlex
-import subprocess
 import tempfile
 
+from tests.support.functional import read_env, run
 from tests.support.loaders import loader_opts
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
@@ -17,23 +16,6 @@ CEPH_SVC = REPO / "lab" / "services" / "ceph" / "ceph-svc"
 OPENSTACK_SVC = REPO / "lab" / "services" / "openstack" / "openstack-svc"
 
 _started = {}
-
-
-def _read_env(path):
-    env = {}
-    for line in pathlib.Path(path).read_text().splitlines():
-        line = line.strip()
-        if line.startswith("export "):
-            key, _, value = line[len("export ") :].partition("=")
-            env[key] = shlex.split(value)[0] if value else ""
-    return env
-
-
-def _run(cmd, timeout):
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)  # noqa: S603
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
-    return proc
 
 
 def _workdir(name):
@@ -46,9 +28,9 @@ def ceph(request):
     """The session's Ceph cluster: dict with dir, conf, fsid, keyrings (started on first use)."""
     if "ceph" not in _started:
         workdir = _workdir("ceph")
-        request.session.config.add_cleanup(lambda: _run([str(CEPH_SVC), "down", str(workdir)], 60))
-        _run([str(CEPH_SVC), "up", str(workdir)], 300)
-        env = _read_env(workdir / "env")
+        request.session.config.add_cleanup(lambda: run([str(CEPH_SVC), "down", str(workdir)], 60))
+        run([str(CEPH_SVC), "up", str(workdir)], 300)
+        env = read_env(workdir / "env")
         _started["ceph"] = {
             "dir": str(workdir),
             "env_file": str(workdir / "env"),
@@ -66,9 +48,9 @@ def openstack(request):
     if "openstack" not in _started:
         cluster = ceph(request)
         workdir = _workdir("openstack")
-        request.session.config.add_cleanup(lambda: _run([str(OPENSTACK_SVC), "stop", str(workdir)], 60))
-        _run([str(OPENSTACK_SVC), "start", str(workdir), "--ceph-env", cluster["env_file"]], 900)
-        env = _read_env(workdir / "env")
+        request.session.config.add_cleanup(lambda: run([str(OPENSTACK_SVC), "stop", str(workdir)], 60))
+        run([str(OPENSTACK_SVC), "start", str(workdir), "--ceph-env", cluster["env_file"]], 900)
+        env = read_env(workdir / "env")
         _started["openstack"] = {
             "dir": str(workdir),
             "clouds_yaml": env["OS_CLIENT_CONFIG_FILE"],

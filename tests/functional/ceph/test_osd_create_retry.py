@@ -44,8 +44,8 @@ esac
 def cluster(tmp_path_factory):
     workdir = services._workdir("ceph-osd-retry")
     try:
-        services._run([str(services.CEPH_SVC), "up", str(workdir), "--pools", "rbdtest"], 300)
-        env = services._read_env(workdir / "env")
+        services.run([str(services.CEPH_SVC), "up", str(workdir), "--pools", "rbdtest"], 300)
+        env = services.read_env(workdir / "env")
         boot = workdir / "bootstrap-osd.keyring"
         admin(
             env,
@@ -68,7 +68,7 @@ def cluster(tmp_path_factory):
         )
         yield {"dir": workdir, "env": env, "boot": boot, "run_env": run_env}
     finally:
-        services._run([str(services.CEPH_SVC), "down", str(workdir)], 120)
+        services.run([str(services.CEPH_SVC), "down", str(workdir)], 120)
 
 
 def admin(env, *args):

@@ -8,7 +8,6 @@ loaders with the repository's _modules/_states/_utils pointed at them (clouds `o
 """
 
 import http.server
-import importlib.util
 import json
 import os
 import pathlib
@@ -17,17 +16,12 @@ import threading
 import pytest
 import requests
 
+from tests.support.loader import load_file
+
 HARNESS = pathlib.Path(__file__).resolve().parents[3] / "lab" / "services" / "ironic" / "harness.py"
 
 
-def _load_harness():
-    spec = importlib.util.spec_from_file_location("stacksalt_ironic_harness", HARNESS)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-harness = _load_harness()
+harness = load_file(HARNESS, "stacksalt_ironic_harness")
 
 
 def _workdir(tmp_path_factory, name):

@@ -12,39 +12,21 @@ Subdirectories (e.g. the backup tests) reuse ``openstack_compute``, ``compute_co
 
 import os
 import pathlib
-import shlex
-import subprocess
 import time
 
 import openstack.exceptions
 import pytest
-import yaml
 from saltfactories.utils.functional import Loaders
 
+from tests.support.functional import admin_cloud, modules, read_env, run, states  # noqa: F401 - shared
 from tests.support.loaders import loader_opts
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 OPENSTACK_SVC = REPO / "lab" / "services" / "openstack" / "openstack-svc"
 
 
-def _read_env(path):
-    env = {}
-    for line in pathlib.Path(path).read_text().splitlines():
-        if line.startswith("export "):
-            key, _, value = line[len("export ") :].partition("=")
-            env[key] = shlex.split(value)[0] if value else ""
-    return env
-
-
-def _run(cmd, timeout):
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)  # noqa: S603
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
-    return proc
-
-
 def _described(workdir, started):
-    env = _read_env(workdir / "env")
+    env = read_env(workdir / "env")
     return {
         "dir": str(workdir),
         "clouds_yaml": env["OS_CLIENT_CONFIG_FILE"],
@@ -78,28 +60,26 @@ def openstack_compute(tmp_path_factory):
     started = time.monotonic()
     reuse = os.environ.get("STACKSALT_OPENSTACK_COMPUTE_DIR")
     if reuse:
-        _run([str(OPENSTACK_SVC), "status", reuse], 60)
+        run([str(OPENSTACK_SVC), "status", reuse], 60)
         yield _described(pathlib.Path(reuse), started)
         return
     workdir = tmp_path_factory.mktemp("openstack-compute")
     try:
         # A failed start stops its own processes; stop also removes the directory.
-        _run([str(OPENSTACK_SVC), "start", str(workdir), "--compute"], 900)
+        run([str(OPENSTACK_SVC), "start", str(workdir), "--compute"], 900)
         described = _described(workdir, started)
         _MEASURED.append(
             f"Keystone, Glance, Placement, Neutron, RabbitMQ, Nova up in {described['start_seconds']} s"
         )
         yield described
     finally:
-        _run([str(OPENSTACK_SVC), "stop", str(workdir)], 120)
+        run([str(OPENSTACK_SVC), "stop", str(workdir)], 120)
 
 
 @pytest.fixture(scope="session")
 def cloud_config(openstack_compute):
     """`openstack:clouds:admin` as a site would put it in pillar/config."""
-    with open(openstack_compute["clouds_yaml"]) as fh:
-        clouds = yaml.safe_load(fh)["clouds"]
-    return {"admin": clouds["admin"]}
+    return admin_cloud(openstack_compute["clouds_yaml"])
 
 
 @pytest.fixture(scope="session")
@@ -145,13 +125,3 @@ def loaders(tmp_path_factory, cloud_config):
         tmp_path_factory.mktemp("loaders"), {"openstack": {"cloud": "admin", "clouds": cloud_config}}
     )
     return Loaders(opts)
-
-
-@pytest.fixture
-def modules(loaders):
-    return loaders.modules
-
-
-@pytest.fixture
-def states(loaders):
-    return loaders.states

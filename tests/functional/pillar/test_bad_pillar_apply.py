@@ -17,12 +17,13 @@ for real (install packages...), so it fails here instead of being applied.
 """
 
 import functools
-import importlib.util
 import os
 import pathlib
 
 import pytest
 import yaml
+
+from tests.support.loader import load_file
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 FULL = yaml.safe_load((REPO / "tests/unit/data/bad_pillars.yaml").read_text())
@@ -38,15 +39,8 @@ else:
     ]
 
 
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-schema_lib = _load("stacksalt_schema", REPO / "_utils/stacksalt_schema.py")
-masterless = _load("masterless", REPO / "tests/unit/pillar/masterless.py")
+schema_lib = load_file(REPO / "_utils/stacksalt_schema.py", "stacksalt_schema")
+masterless = load_file(REPO / "tests/unit/pillar/masterless.py", "masterless")
 
 
 @functools.cache

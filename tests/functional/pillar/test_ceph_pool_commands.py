@@ -8,7 +8,6 @@ nothing (the argv checks in `unless` see the pool as converged), then the clean 
 pool and a second clean changes nothing. The mgr keyring script writes a 0600 keyring.
 """
 
-import importlib.util
 import os
 import pathlib
 import stat
@@ -17,19 +16,13 @@ import subprocess
 import pytest
 
 from tests.functional.ceph import services
+from tests.support.loader import load_file
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 POOL = "stacksalt_quoted"
 
 
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-masterless = _load("masterless", REPO / "tests/unit/pillar/masterless.py")
+masterless = load_file(REPO / "tests/unit/pillar/masterless.py", "masterless")
 
 
 @pytest.fixture(scope="module")

@@ -8,22 +8,16 @@ the cmd state: nothing is installed), so the answer comes from the check itself:
 """
 
 import importlib.metadata
-import importlib.util
 import pathlib
 import sqlite3
 import sys
 
+from tests.support.loader import load_file
+
 REPO = pathlib.Path(__file__).resolve().parents[3]
 
 
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-masterless = _load("masterless", REPO / "tests/unit/pillar/masterless.py")
+masterless = load_file(REPO / "tests/unit/pillar/masterless.py", "masterless")
 VENV = str(pathlib.Path(sys.executable).parent.parent)
 
 

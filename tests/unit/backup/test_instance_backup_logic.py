@@ -1,17 +1,16 @@
 """Pure logic of _modules/instance_backup.py: names, argument checks, retention, selection."""
 
 import datetime
-import importlib.util
 import pathlib
 
 import pytest
 
+from tests.support.loader import load_file
+
 pytestmark = pytest.mark.unit
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
-_spec = importlib.util.spec_from_file_location("instance_backup_ut", REPO / "_modules/instance_backup.py")
-mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(mod)
+mod = load_file(REPO / "_modules/instance_backup.py")
 
 UTC = datetime.UTC
 SERVER = "11111111-2222-3333-4444-555555555555"
@@ -266,11 +265,7 @@ def test_volume_backed_and_quiesce_mode():
 
 # ---- the policy state's own checks ---------------------------------------------------------
 
-_sspec = importlib.util.spec_from_file_location(
-    "instance_backup_state_ut", REPO / "_states/instance_backup.py"
-)
-state = importlib.util.module_from_spec(_sspec)
-_sspec.loader.exec_module(state)
+state = load_file(REPO / "_states/instance_backup.py")
 
 
 @pytest.mark.parametrize(

@@ -1,25 +1,19 @@
 """Pure logic of the owner rule (instance_backup) and of flavor create's lost-answer check."""
 
-import importlib.util
 import pathlib
 
 import pytest
 from salt.exceptions import CommandExecutionError
+
+from tests.support.loader import load
 
 pytestmark = pytest.mark.unit
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 
 
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, REPO / path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-backup = _load("instance_backup_owner_ut", "_modules/instance_backup.py")
-flavor = _load("openstack_flavor_retry_ut", "_modules/openstack_flavor.py")
+backup = load("modules", "instance_backup")
+flavor = load("modules", "openstack_flavor")
 
 SERVER = {"id": "srv", "tenant_id": "proj-a"}
 

@@ -1,9 +1,10 @@
 """ceph_auth.present's key_pillar (pure logic: the ceph_auth module and pillar.get are fakes)."""
 
-import importlib.util
 import pathlib
 
 import pytest
+
+from tests.support.loader import load_file
 
 pytestmark = pytest.mark.unit
 
@@ -13,14 +14,7 @@ OTHER = "AQDqTQdrFAKEotherlivekeyxxxxxxxxxxxxxxxx=="
 CAPS = {"mon": "profile rbd"}
 
 
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-secrets_util = _load("stacksalt_secrets_ca", REPO / "_utils/stacksalt_secrets.py")
+secrets_util = load_file(REPO / "_utils/stacksalt_secrets.py", "stacksalt_secrets_ca")
 
 
 class FakeCeph:
@@ -43,7 +37,7 @@ class FakeCeph:
 
 
 def state(ceph, pillar, test=False):
-    mod = _load("ceph_auth_state_ut", REPO / "_states/ceph_auth.py")
+    mod = load_file(REPO / "_states/ceph_auth.py", "ceph_auth_state_ut")
 
     def pillar_get(path, default=None, unmask=None):
         assert unmask is True, "a masked value would be imported as the key"

@@ -1,18 +1,17 @@
 """The ceph formula's schema: pillar.example passes; bad pillars fail with the key path."""
 
 import copy
-import importlib.util
 import pathlib
 
 import pytest
 import yaml
 
+from tests.support.loader import load_file
+
 pytestmark = pytest.mark.unit
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
-spec = importlib.util.spec_from_file_location("stacksalt_schema", REPO / "_utils/stacksalt_schema.py")
-schema_lib = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(schema_lib)
+schema_lib = load_file(REPO / "_utils/stacksalt_schema.py")
 SCHEMA_PATH = REPO / "salt/ceph/schema.yaml"
 SCHEMA = schema_lib.load_schema(SCHEMA_PATH.read_text(), source=str(SCHEMA_PATH))
 EXAMPLE = yaml.safe_load((REPO / "salt/ceph/pillar.example").read_text())["ceph"]

@@ -1,17 +1,16 @@
 """Pure helpers of _utils/stacksalt_ceph.py: qemu's rbd: target, rbd:// locations, ids, errors."""
 
-import importlib.util
 import pathlib
 import uuid
 
 import pytest
 
+from tests.support.loader import load_file
+
 pytestmark = pytest.mark.unit
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
-spec = importlib.util.spec_from_file_location("stacksalt_ceph", REPO / "_utils/stacksalt_ceph.py")
-sc = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(sc)
+sc = load_file(REPO / "_utils/stacksalt_ceph.py")
 
 
 def test_qemu_target_escapes_colons_and_strips_client_prefix():

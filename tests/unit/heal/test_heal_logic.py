@@ -1,22 +1,16 @@
 """Pure logic of the heal and key runners: event parsing, owner lookup, the flap guard, the policy."""
 
-import importlib.util
 import pathlib
 
 import pytest
 
+from tests.support.loader import load
+
 REPO = pathlib.Path(__file__).resolve().parents[3]
 
 
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, REPO / "_runners" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-heal = _load("stacksalt_heal")
-keys = _load("stacksalt_keys")
+heal = load("runners", "stacksalt_heal")
+keys = load("runners", "stacksalt_keys")
 SETTINGS = {"max_heals": 2, "window": 100, "hold": 50, "timeout": 30}
 FINGER = ":".join(["ab"] * 32)
 

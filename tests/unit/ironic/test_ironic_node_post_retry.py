@@ -3,7 +3,6 @@ Node and port create after a lost answer (pure logic of _modules/ironic_node.py:
 is a fake that keeps nodes and ports and can lose the answer to a POST it carried out).
 """
 
-import importlib.util
 import json
 import pathlib
 
@@ -11,24 +10,15 @@ import pytest
 import requests
 from salt.exceptions import CommandExecutionError
 
+from tests.support.loader import load, util
+
 pytestmark = pytest.mark.unit
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 
 
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-utils = _load("stacksalt_openstack_pr", REPO / "_utils/stacksalt_openstack.py")
-mod = _load("ironic_node_pr", REPO / "_modules/ironic_node.py")
-mod.__utils__ = {
-    f"stacksalt_openstack.{k}": getattr(utils, k)
-    for k in ("call", "request", "http_status", "paged", "get_or_none")
-}
+utils = util("stacksalt_openstack")
+mod = load("modules", "ironic_node")  # __utils__: every util, as Salt builds it
 
 
 def _response(method, url, status, body):

@@ -1,27 +1,21 @@
 """Pure logic of _modules/openstack_{flavor,aggregate,image}.py and the openstack pillar schema."""
 
-import importlib.util
 import pathlib
 
 import pytest
 import yaml
+
+from tests.support.loader import load_file
 
 pytestmark = pytest.mark.unit
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 
 
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-flavor = _load("openstack_flavor_ut", REPO / "_modules/openstack_flavor.py")
-aggregate = _load("openstack_aggregate_ut", REPO / "_modules/openstack_aggregate.py")
-image = _load("openstack_image_ut", REPO / "_modules/openstack_image.py")
-schema_lib = _load("stacksalt_schema_ut", REPO / "_utils/stacksalt_schema.py")
+flavor = load_file(REPO / "_modules/openstack_flavor.py", "openstack_flavor_ut")
+aggregate = load_file(REPO / "_modules/openstack_aggregate.py", "openstack_aggregate_ut")
+image = load_file(REPO / "_modules/openstack_image.py", "openstack_image_ut")
+schema_lib = load_file(REPO / "_utils/stacksalt_schema.py", "stacksalt_schema_ut")
 
 CERN_SPECS = {
     "hw:numa_nodes": 2,

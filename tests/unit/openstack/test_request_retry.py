@@ -1,20 +1,17 @@
 """The retry rule of _utils/stacksalt_openstack.request (pure logic; the proxy is a fake)."""
 
-import importlib.util
 import pathlib
 
 import openstack.exceptions
 import pytest
 import requests
 
+from tests.support.loader import load_file
+
 pytestmark = pytest.mark.unit
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
-_spec = importlib.util.spec_from_file_location(
-    "stacksalt_openstack_rt", REPO / "_utils/stacksalt_openstack.py"
-)
-utils = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(utils)
+utils = load_file(REPO / "_utils/stacksalt_openstack.py")
 
 RETRY = (409, 503)
 

@@ -14,7 +14,6 @@ No shell injection through pillar, proved at both ends.
 """
 
 import functools
-import importlib.util
 import json
 import pathlib
 import re
@@ -23,18 +22,13 @@ import shlex
 import pytest
 import yaml
 
+from tests.support.loader import load_file
+
 REPO = pathlib.Path(__file__).resolve().parents[3]
 
 
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-schema_lib = _load("stacksalt_schema", REPO / "_utils/stacksalt_schema.py")
-masterless = _load("masterless", pathlib.Path(__file__).with_name("masterless.py"))
+schema_lib = load_file(REPO / "_utils/stacksalt_schema.py", "stacksalt_schema")
+masterless = load_file(pathlib.Path(__file__).with_name("masterless.py"), "masterless")
 
 # (payload, marker): the marker is a piece of the payload that must never reach a command
 # outside the one word that holds the whole payload.

@@ -4,19 +4,18 @@ every sample key the rule calls secret is refused by each schema's free-form opt
 a copy that drifts from the rule fails here. jsonschema's own checker runs the patterns.
 """
 
-import importlib.util
 import pathlib
 
 import jsonschema
 import pytest
 import yaml
 
+from tests.support.loader import load_file
+
 pytestmark = pytest.mark.unit
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
-_spec = importlib.util.spec_from_file_location("stacksalt_secrets_sp", REPO / "_utils/stacksalt_secrets.py")
-secrets_util = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(secrets_util)
+secrets_util = load_file(REPO / "_utils/stacksalt_secrets.py")
 
 # Formulas that take free-form option names (written verbatim into a config file).
 FORMULAS = ("salt", "ironic", "ceph")

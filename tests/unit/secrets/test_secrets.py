@@ -1,27 +1,21 @@
 """The project's one secret rule and mask (_utils/stacksalt_secrets.py) and who uses it."""
 
-import importlib.util
 import json
 import pathlib
 import re
 
 import pytest
 
+from tests.support.loader import load_file
+
 pytestmark = pytest.mark.unit
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 
 
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-secrets_util = _load("stacksalt_secrets_rule_ut", REPO / "_utils/stacksalt_secrets.py")
-openstack_util = _load("stacksalt_openstack_rule_ut", REPO / "_utils/stacksalt_openstack.py")
-schema_util = _load("stacksalt_schema_rule_ut", REPO / "_utils/stacksalt_schema.py")
+secrets_util = load_file(REPO / "_utils/stacksalt_secrets.py", "stacksalt_secrets_rule_ut")
+openstack_util = load_file(REPO / "_utils/stacksalt_openstack.py", "stacksalt_openstack_rule_ut")
+schema_util = load_file(REPO / "_utils/stacksalt_schema.py", "stacksalt_schema_rule_ut")
 
 SECRET_KEYS = [
     "ipmi_password",

@@ -5,7 +5,6 @@ server (no OpenStack service: the Ironic functional test covers a real one).
 """
 
 import http.server
-import importlib.util
 import io
 import json
 import logging
@@ -15,14 +14,12 @@ import threading
 import pytest
 from keystoneauth1 import session as ksa_session
 
+from tests.support.loader import load_file
+
 pytestmark = pytest.mark.unit
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
-spec = importlib.util.spec_from_file_location(
-    "stacksalt_openstack_log_ut", REPO / "_utils/stacksalt_openstack.py"
-)
-openstack_util = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(openstack_util)
+openstack_util = load_file(REPO / "_utils/stacksalt_openstack.py")
 
 
 @pytest.fixture
