@@ -981,6 +981,25 @@ def apply(plans, concurrency=8, max_concurrent_clean=None, timeout=None, cloud=N
     return {"nodes": results, "summary": summary}
 
 
+def refusal(node, name=None):
+    """
+    Why :func:`delete` refuses to delete ``node`` (a node of :func:`inventory`), or ``None``:
+    a node in use (active, deploying...) must be undeployed first. Pure: the state's test=True
+    plan asks it too, so it lists exactly the deletes the run makes.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call ironic_node.refusal '{"name": "node1", "provision_state": "active"}'
+    """
+    state = node.get("provision_state")
+    if state in IN_USE:
+        name = name or node.get("name") or node.get("uuid")
+        return f"node '{name}' is '{state}': undeploy it (openstack baremetal node undeploy) first"
+    return None
+
+
 @_edge("deleting node '{name}'")
 def delete(name, cloud=None):
     """
@@ -999,10 +1018,9 @@ def delete(name, cloud=None):
         node = _request(conn, "GET", f"/nodes/{name}", params={"fields": "uuid,provision_state"}).json()
     except openstack.exceptions.NotFoundException:
         return False
-    if node["provision_state"] in IN_USE:
-        raise CommandExecutionError(
-            f"node '{name}' is '{node['provision_state']}': undeploy it (openstack baremetal node undeploy) first"
-        )
+    refused = refusal(node, name=name)
+    if refused:
+        raise CommandExecutionError(refused)
     try:
         _request(conn, "DELETE", f"/nodes/{node['uuid']}")
     except openstack.exceptions.HttpException as exc:

@@ -249,15 +249,23 @@ def enrolled(
         ret["comment"] = f"All {len(plans)} nodes are in the desired state"
         return ret
     if __opts__["test"]:
-        ret["result"] = None
+        # the run's own rule: a node in use is refused, not deleted
+        refused = {n: __salt__["ironic_node.refusal"](live[n], name=n) for n in stale}
+        refused = {n: why for n, why in refused.items() if why}
+        deletes = [n for n in stale if n not in refused]
+        ret["result"] = False if refused else None
         ret["changes"] = {p["name"]: p["changes"] for p in todo}
-        if stale:
-            ret["changes"]["deleted"] = stale
+        if deletes:
+            ret["changes"]["deleted"] = deletes
         ret["comment"] = (
             f"{sum(p['action'] == 'create' for p in todo)} node(s) would be created, "
-            f"{sum(p['action'] != 'create' for p in todo)} updated, {len(stale)} deleted, "
+            f"{sum(p['action'] != 'create' for p in todo)} updated, {len(deletes)} deleted, "
             f"{len(plans) - len(todo)} unchanged"
         )
+        if refused:
+            ret["comment"] += "; the run would refuse to delete:\n" + "\n".join(
+                f"  - {why}" for why in refused.values()
+            )
         return ret
     out = __salt__["ironic_node.apply"](
         todo, concurrency=concurrency, max_concurrent_clean=max_concurrent_clean, timeout=timeout, cloud=cloud

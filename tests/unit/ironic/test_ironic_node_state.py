@@ -15,7 +15,8 @@ from tests.support.loader import load
 
 pytestmark = pytest.mark.unit
 
-IN_USE = load("modules", "ironic_node").IN_USE
+MODULE = load("modules", "ironic_node")
+IN_USE = MODULE.IN_USE
 WANTED = [{"name": "node-1", "driver": "fake-hardware"}]
 REFUSED = "node 'stale-active' is 'active': undeploy it (openstack baremetal node undeploy) first"
 
@@ -62,6 +63,8 @@ def execution():
             }
         ),
         "ironic_node.delete": MagicMock(side_effect=_delete),
+        # pure: the module's own rule, as the state's test=True plan asks it
+        "ironic_node.refusal": MODULE.refusal,
     }
 
 
@@ -75,9 +78,10 @@ def test_prune_deletes_unlisted_nodes_and_refuses_those_in_use(state, execution,
     if testmode:
         assert ret == {
             "name": "ironic-nodes",
-            "result": None,
-            "changes": {"deleted": ["stale-active", "stale-manageable"]},
-            "comment": "0 node(s) would be created, 0 updated, 2 deleted, 1 unchanged",
+            "result": False,
+            "changes": {"deleted": ["stale-manageable"]},
+            "comment": "0 node(s) would be created, 0 updated, 1 deleted, 1 unchanged; "
+            f"the run would refuse to delete:\n  - {REFUSED}",
         }
         execution["ironic_node.apply"].assert_not_called()
         execution["ironic_node.delete"].assert_not_called()
@@ -124,10 +128,6 @@ def test_prune_with_nothing_stale_is_in_the_desired_state(state, execution):
     execution["ironic_node.delete"].assert_not_called()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: enrolled(prune=True) with test=True plans to delete nodes in use, which the real run refuses",
-)
 def test_test_mode_plans_only_the_deletes_the_run_makes(salt_loader, execution):
     """test=True must tell the operator what the run will do: an in-use node is not deleted."""
     planned = salt_loader.state("ironic_node", salt=execution, opts={"test": True})
