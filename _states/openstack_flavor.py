@@ -120,6 +120,7 @@ def present(
         ret["changes"] = item["changes"]
         ret["comment"] = f"Flavor '{name}' would be {verb}"
         return ret
+    deleted = False  # the recreate's delete went through (then the old flavor is gone)
     try:
         if action == "update":
             __salt__["openstack_flavor.update"](
@@ -134,6 +135,7 @@ def present(
         else:
             if action == "recreate":
                 __salt__["openstack_flavor.delete"](name, cloud=cloud)
+                deleted = True
             __salt__["openstack_flavor.create"](
                 name,
                 vcpus,
@@ -150,7 +152,7 @@ def present(
             )
     except (CommandExecutionError, SaltInvocationError) as exc:
         ret["comment"] = f"Flavor '{name}' could not be {verb}: {exc}"
-        if action == "recreate" and __salt__["openstack_flavor.get"](name, cloud=cloud) is None:
+        if deleted:
             ret["changes"] = {"deleted": {"id": live["id"]}}
             ret["comment"] += " (the old flavor is deleted: run the state again to create it)"
         return ret

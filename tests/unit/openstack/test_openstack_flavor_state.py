@@ -96,12 +96,6 @@ def test_recreate_whose_delete_fails_changes_nothing(state, execution, testmode)
     execution["openstack_flavor.create"].assert_not_called()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=CommandExecutionError,
-    reason="bug: when the create fails, the state looks the flavor up again unguarded: "
-    "a Nova that stops answering then makes the state raise instead of returning what happened",
-)
 def test_recreate_reports_the_delete_when_nova_stops_answering(salt_loader, execution):
     state = salt_loader.state("openstack_flavor", salt=execution)
     get = execution["openstack_flavor.get"].side_effect
