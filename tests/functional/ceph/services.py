@@ -28,7 +28,8 @@ def ceph(request):
     """The session's Ceph cluster: dict with dir, conf, fsid, keyrings (started on first use)."""
     if "ceph" not in _started:
         workdir = _workdir("ceph")
-        request.session.config.add_cleanup(lambda: run([str(CEPH_SVC), "down", str(workdir)], 60))
+        # at the session's teardown (before its end: the leftover-process check runs then)
+        request.session.addfinalizer(lambda: run([str(CEPH_SVC), "down", str(workdir)], 60))
         run([str(CEPH_SVC), "up", str(workdir)], 300)
         env = read_env(workdir / "env")
         _started["ceph"] = {
@@ -48,7 +49,7 @@ def openstack(request):
     if "openstack" not in _started:
         cluster = ceph(request)
         workdir = _workdir("openstack")
-        request.session.config.add_cleanup(lambda: run([str(OPENSTACK_SVC), "stop", str(workdir)], 60))
+        request.session.addfinalizer(lambda: run([str(OPENSTACK_SVC), "stop", str(workdir)], 60))
         run([str(OPENSTACK_SVC), "start", str(workdir), "--ceph-env", cluster["env_file"]], 900)
         env = read_env(workdir / "env")
         _started["openstack"] = {
