@@ -566,17 +566,22 @@ def _post(conn, url, body, before_retry, retry_statuses):
     return resp if isinstance(resp, dict) else resp.json()
 
 
+def _node_or_none(conn, name, fields=None):
+    """The node named (or with the uuid) ``name``, or ``None`` when Ironic has none."""
+    proxy = conn.baremetal
+    return _util("stacksalt_openstack.get_or_none")(
+        proxy,
+        f"/nodes/{name}",
+        params={"fields": fields} if fields else None,
+        microversion=proxy.default_microversion,
+    )
+
+
 def _existing_node(conn, body):
     """After a lost answer to a node create: the node named in ``body`` if Ironic has it with the
     same driver (our own work), ``None`` if it has none; a node of that name with another driver
     is not ours and is a conflict."""
-    proxy = conn.baremetal
-    node = _util("stacksalt_openstack.get_or_none")(
-        proxy,
-        f"/nodes/{body['name']}",
-        params={"fields": "uuid,name,driver"},
-        microversion=proxy.default_microversion,
-    )
+    node = _node_or_none(conn, body["name"], fields="uuid,name,driver")
     if node is None:
         return None
     if node.get("driver") != body.get("driver"):
@@ -650,9 +655,8 @@ def inventory(names=None, cloud=None):
     out = {}
     if names is not None and len(names) <= 3:
         for name in names:
-            try:
-                node = _request(conn, "GET", f"/nodes/{name}").json()
-            except openstack.exceptions.NotFoundException:
+            node = _node_or_none(conn, name)
+            if node is None:
                 continue
             node["ports"] = _list(conn, "/ports/detail", node_uuid=node["uuid"])
             out[node.get("name") or node["uuid"]] = node
@@ -1014,9 +1018,8 @@ def delete(name, cloud=None):
         salt-call ironic_node.delete node1
     """
     conn = _conn(cloud)
-    try:
-        node = _request(conn, "GET", f"/nodes/{name}", params={"fields": "uuid,provision_state"}).json()
-    except openstack.exceptions.NotFoundException:
+    node = _node_or_none(conn, name, fields="uuid,provision_state")
+    if node is None:
         return False
     refused = refusal(node, name=name)
     if refused:
