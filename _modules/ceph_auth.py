@@ -6,6 +6,7 @@ The admin identity comes from the arguments `conf`, `user`, `keyring`, `cluster`
 config/pillar `ceph:admin` (same keys; on monitors: client.admin and its keyring).
 """
 
+import importlib
 import os
 import tempfile
 
@@ -22,13 +23,10 @@ def __virtual__():
 
 
 def _util(name):
-    """A stacksalt util function: from Salt's ``__utils__`` (synced), else from the installed
-    wheel (Salt loads no utils from extensions)."""
+    """A stacksalt util function: synced into ``__utils__``, else the installed wheel's."""
     if name in __utils__:
         return __utils__[name]
-    import saltext.stacksalt
-
-    return saltext.stacksalt.util(name)
+    return importlib.import_module("saltext.stacksalt").util(name)
 
 
 def _u(name):

@@ -21,8 +21,7 @@ Connections: `cloud` names an openstacksdk cloud, from config/pillar `openstack:
 The cephx identity comes from `conf`, `user`, `keyring`, `cluster` or config/pillar `ceph:client`.
 """
 
-import contextvars
-import functools
+import importlib
 import logging
 import os
 import time
@@ -48,39 +47,37 @@ ID_GENERATIONS = 10
 IN_FLIGHT_KEY = "stacksalt.in_flight"
 
 
+def _util(name):
+    """A stacksalt util function: synced into ``__utils__``, else the installed wheel's."""
+    if name in __utils__:
+        return __utils__[name]
+    return importlib.import_module("saltext.stacksalt").util(name)
+
+
+#: What each public function does, in the words its errors use
+#: (``stacksalt_openstack.guard_edges``, put in place by ``__init__``).
+_EDGES = {
+    "find": "looking up the image in Glance",
+    "delete": "deleting image '{image_id}'",
+    "orphans": "looking for orphaned uploads of image '{name}'",
+    "import_image": "importing image '{name}'",
+    "update": "updating image '{image_id}'",
+}
+
+
 def __virtual__():
     if not HAS_SDK:
         return (False, "glance_rbd_image: openstacksdk is not installed")
     return __virtualname__
 
 
-def _util(name):
-    """A stacksalt util function: from Salt's ``__utils__`` (synced), else from the installed
-    wheel (Salt loads no utils from extensions)."""
-    if name in __utils__:
-        return __utils__[name]
-    import saltext.stacksalt
-
-    return saltext.stacksalt.util(name)
+def __init__(opts):  # noqa: ARG001 - Salt's loader passes its opts
+    """Called by Salt's loader once the dunders are in place: guard the module edge."""
+    _util("stacksalt_openstack.guard_edges")(globals(), _EDGES)
 
 
 def _u(name):
     return _util(f"stacksalt_ceph.{name}")
-
-
-def _edge(what):
-    """A public function's openstacksdk/keystoneauth errors become ``CommandExecutionError``
-    saying ``what`` failed (``stacksalt_openstack.at_edge``; it runs in this loader context)."""
-
-    def decorate(func):
-        @functools.wraps(func)
-        def public(*args, **kwargs):
-            here = contextvars.copy_context()
-            return _util("stacksalt_openstack.at_edge")(what, func, args, kwargs, here)
-
-        return public
-
-    return decorate
 
 
 def _connect(cloud=None):
@@ -112,7 +109,6 @@ def _sdk_error(what, exc):
     return CommandExecutionError(f"{what}: {text}")
 
 
-@_edge("looking up the image in Glance")
 def find(name=None, image_id=None, cloud=None):
     """
     The Glance image by id, else by name (flat Glance JSON), or None. Several images with
@@ -224,7 +220,6 @@ def _wait_active(conn, image_id, timeout):
         delay = min(delay * 1.5, 1.0)
 
 
-@_edge("deleting image '{image_id}'")
 def delete(image_id, pool="images", cloud=None, conf=None, user=None, keyring=None, cluster=None):
     """
     Delete the Glance image and its RBD image (with snapshots). Returns what was removed.
@@ -274,7 +269,6 @@ def _reap(conn, pool, candidates, cloud, ceph, dry=False):
     return reaped
 
 
-@_edge("looking for orphaned uploads of image '{name}'")
 def orphans(name, pool="images", image_id=None, cloud=None, conf=None, user=None, keyring=None, cluster=None):
     """
     The RBD images that failed imports of ``name`` left behind (marked in flight, their Glance
@@ -290,7 +284,6 @@ def orphans(name, pool="images", image_id=None, cloud=None, conf=None, user=None
     return _reap(_connect(cloud), pool, _candidates(name, image_id), cloud, ceph, dry=True)
 
 
-@_edge("importing image '{name}'")
 def import_image(
     name,
     source,
@@ -422,7 +415,6 @@ def import_image(
     }
 
 
-@_edge("updating image '{image_id}'")
 def update(image_id, attrs, cloud=None):
     """
     Set Glance attributes/properties on an image (a dict; strings for extra properties).

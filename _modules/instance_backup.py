@@ -41,7 +41,7 @@ or clouds.yaml); one connection per process is reused (``_utils/stacksalt_openst
 
 import contextvars
 import datetime
-import functools
+import importlib
 import logging
 import re
 import time
@@ -79,20 +79,32 @@ ID_FILTER_CHUNK = 40
 EVENT_TAG = "salt/stacksalt/instance_backup/progress"
 
 
+def _util(name):
+    """A stacksalt util function: synced into ``__utils__``, else the installed wheel's."""
+    if name in __utils__:
+        return __utils__[name]
+    return importlib.import_module("saltext.stacksalt").util(name)
+
+
+#: What each public function does, in the words its errors use
+#: (``stacksalt_openstack.guard_edges``, put in place by ``__init__``).
+_EDGES = {
+    "backup": "backing up server '{server}'",
+    "backup_many": "backing up the servers of backup '{name}'",
+    "list_": "listing the backups of server '{server}'",
+    "restore": "restoring server '{server}'",
+}
+
+
 def __virtual__():
     if not HAS_SDK:
         return (False, "instance_backup: openstacksdk is not installed")
     return __virtualname__
 
 
-def _util(name):
-    """A stacksalt util function: from Salt's ``__utils__`` (synced), else from the installed
-    wheel (Salt loads no utils from extensions)."""
-    if name in __utils__:
-        return __utils__[name]
-    import saltext.stacksalt
-
-    return saltext.stacksalt.util(name)
+def __init__(opts):  # noqa: ARG001 - Salt's loader passes its opts
+    """Called by Salt's loader once the dunders are in place: guard the module edge."""
+    _util("stacksalt_openstack.guard_edges")(globals(), _EDGES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -337,21 +349,6 @@ def match_servers(servers, names=None, tags=None, metadata=None):
 # --------------------------------------------------------------------------------------------
 # API plumbing
 # --------------------------------------------------------------------------------------------
-
-
-def _edge(what):
-    """A public function's openstacksdk/keystoneauth errors become ``CommandExecutionError``
-    saying ``what`` failed (``stacksalt_openstack.at_edge``; it runs in this loader context)."""
-
-    def decorate(func):
-        @functools.wraps(func)
-        def public(*args, **kwargs):
-            here = contextvars.copy_context()
-            return _util("stacksalt_openstack.at_edge")(what, func, args, kwargs, here)
-
-        return public
-
-    return decorate
 
 
 def _conn(cloud=None):
@@ -745,7 +742,6 @@ def _retcode(report):
     return report
 
 
-@_edge("backing up server '{server}'")
 def backup(
     server,
     name,
@@ -812,7 +808,6 @@ def backup(
     )
 
 
-@_edge("backing up the servers of backup '{name}'")
 def backup_many(
     name,
     servers=None,
@@ -873,7 +868,6 @@ def backup_many(
     return report if test else _retcode(report)
 
 
-@_edge("listing the backups of server '{server}'")
 def list_(server, name=None, cloud=None):
     """
     The backups of a server (newest first): ``id``, ``name``, ``backup_type``, ``taken_at``
@@ -958,7 +952,6 @@ def _resolve_backup(conn, server, ref):
     return image
 
 
-@_edge("restoring server '{server}'")
 def restore(server, backup, wait_timeout=600, poll=0.5, cloud=None):
     """
     Restore a server in place from one of its backups: rebuild it from the backup image

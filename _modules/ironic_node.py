@@ -32,7 +32,7 @@ pillar) or ``clouds.yaml``; pass ``cloud=<name>`` to choose one.
 
 import contextvars
 import copy
-import functools
+import importlib
 import logging
 import os
 import threading
@@ -43,6 +43,7 @@ from concurrent.futures import ThreadPoolExecutor
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 try:
+    import jsonpointer  # openstacksdk's own dependency (through jsonpatch)
     import openstack.exceptions
 
     HAS_OPENSTACKSDK = True
@@ -103,20 +104,34 @@ IN_USE = {
 }
 
 
+def _util(name):
+    """A stacksalt util function: synced into ``__utils__``, else the installed wheel's."""
+    if name in __utils__:
+        return __utils__[name]
+    return importlib.import_module("saltext.stacksalt").util(name)
+
+
+#: What each public function does, in the words its errors use
+#: (``stacksalt_openstack.guard_edges``, put in place by ``__init__``).
+_EDGES = {
+    "inventory": "reading the nodes from Ironic",
+    "drivers": "listing the drivers of Ironic",
+    "check_supported": "reading the drivers from Ironic",
+    "resolve_images": "resolving the deploy images in Glance",
+    "apply": "applying the node plans to Ironic",
+    "delete": "deleting node '{name}'",
+}
+
+
 def __virtual__():
     if not HAS_OPENSTACKSDK:
         return (False, "ironic_node: the openstacksdk Python library is not installed")
     return __virtualname__
 
 
-def _util(name):
-    """A stacksalt util function: from Salt's ``__utils__`` (synced), else from the installed
-    wheel (Salt loads no utils from extensions)."""
-    if name in __utils__:
-        return __utils__[name]
-    import saltext.stacksalt
-
-    return saltext.stacksalt.util(name)
+def __init__(opts):  # noqa: ARG001 - Salt's loader passes its opts
+    """Called by Salt's loader once the dunders are in place: guard the module edge."""
+    _util("stacksalt_openstack.guard_edges")(globals(), _EDGES)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,7 +261,8 @@ def format_capabilities(caps):
 
 
 def _pointer(*parts):
-    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    """The JSON Pointer (RFC 6901) of a node field for a JSON Patch op: ``~`` and ``/`` escaped."""
+    return jsonpointer.JsonPointer.from_parts([str(p) for p in parts]).path
 
 
 def _wanted(spec, images=None):
@@ -516,21 +532,6 @@ def _digest_matches(value, stored):
 # ---------------------------------------------------------------------------------------------
 
 
-def _edge(what):
-    """A public function's openstacksdk/keystoneauth errors become ``CommandExecutionError``
-    saying ``what`` failed (``stacksalt_openstack.at_edge``; it runs in this loader context)."""
-
-    def decorate(func):
-        @functools.wraps(func)
-        def public(*args, **kwargs):
-            here = contextvars.copy_context()
-            return _util("stacksalt_openstack.at_edge")(what, func, args, kwargs, here)
-
-        return public
-
-    return decorate
-
-
 def _conn(cloud=None):
     return _util("stacksalt_openstack.salt_connect")(__salt__["config.get"], cloud)
 
@@ -636,7 +637,6 @@ def _http_error(exc):
     return _util("stacksalt_openstack.error_message")(exc)
 
 
-@_edge("reading the nodes from Ironic")
 def inventory(names=None, cloud=None):
     """
     Every node with its ports, in two API calls (nodes and ports, with details).
@@ -677,7 +677,6 @@ def inventory(names=None, cloud=None):
     return out
 
 
-@_edge("listing the drivers of Ironic")
 def drivers(cloud=None):
     """
     The drivers (hardware types) that this Ironic enables, each with its enabled interfaces,
@@ -741,7 +740,6 @@ def supported_errors(nodes, enabled, where="nodes"):
     return errors
 
 
-@_edge("reading the drivers from Ironic")
 def check_supported(nodes, where="nodes", cloud=None):
     """
     Check nodes against what the Ironic in front of them supports (see :func:`supported_errors`),
@@ -760,7 +758,6 @@ def check_supported(nodes, where="nodes", cloud=None):
     return supported_errors(nodes, enabled, where=where)
 
 
-@_edge("resolving the deploy images in Glance")
 def resolve_images(refs, cloud=None):
     """
     Map deploy image references (Glance names or ids, or URLs) to what Ironic needs (ids/URLs).
@@ -911,7 +908,6 @@ def _apply_one(conn, watcher, item, clean_slots, timeout):
     return node_uuid, state
 
 
-@_edge("applying the node plans to Ironic")
 def apply(plans, concurrency=8, max_concurrent_clean=None, timeout=None, cloud=None, progress_every=2.0):
     """
     Carry out plans from :func:`plan` concurrently and return one result per node.
@@ -1004,7 +1000,6 @@ def refusal(node, name=None):
     return None
 
 
-@_edge("deleting node '{name}'")
 def delete(name, cloud=None):
     """
     Delete a node (and so its ports). Nodes in use (active, deploying...) are refused.

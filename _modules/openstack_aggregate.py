@@ -20,9 +20,8 @@ compute microversion 2.88; the cloud comes from ``openstack:clouds:<name>`` or `
 :depends: openstacksdk
 """
 
-import contextvars
 import fnmatch
-import functools
+import importlib
 import logging
 
 from salt.exceptions import CommandExecutionError
@@ -52,20 +51,33 @@ SPEC_KEYS = {
 }
 
 
+def _util(name):
+    """A stacksalt util function: synced into ``__utils__``, else the installed wheel's."""
+    if name in __utils__:
+        return __utils__[name]
+    return importlib.import_module("saltext.stacksalt").util(name)
+
+
+#: What each public function does, in the words its errors use
+#: (``stacksalt_openstack.guard_edges``, put in place by ``__init__``).
+_EDGES = {
+    "get": "reading aggregate '{name}'",
+    "hypervisors": "listing Nova hypervisors",
+    "create": "creating aggregate '{name}'",
+    "update": "updating aggregate '{name}'",
+    "delete": "deleting aggregate '{name}'",
+}
+
+
 def __virtual__():
     if not HAS_OPENSTACKSDK:
         return (False, "openstack_aggregate: the openstacksdk Python library is not installed")
     return __virtualname__
 
 
-def _util(name):
-    """A stacksalt util function: from Salt's ``__utils__`` (synced), else from the installed
-    wheel (Salt loads no utils from extensions)."""
-    if name in __utils__:
-        return __utils__[name]
-    import saltext.stacksalt
-
-    return saltext.stacksalt.util(name)
+def __init__(opts):  # noqa: ARG001 - Salt's loader passes its opts
+    """Called by Salt's loader once the dunders are in place: guard the module edge."""
+    _util("stacksalt_openstack.guard_edges")(globals(), _EDGES)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,21 +220,6 @@ def plan(spec, live, wanted_hosts):
 # ---------------------------------------------------------------------------------------------
 
 
-def _edge(what):
-    """A public function's openstacksdk/keystoneauth errors become ``CommandExecutionError``
-    saying ``what`` failed (``stacksalt_openstack.at_edge``; it runs in this loader context)."""
-
-    def decorate(func):
-        @functools.wraps(func)
-        def public(*args, **kwargs):
-            here = contextvars.copy_context()
-            return _util("stacksalt_openstack.at_edge")(what, func, args, kwargs, here)
-
-        return public
-
-    return decorate
-
-
 def _conn(cloud=None):
     return _util("stacksalt_openstack.salt_connect")(__salt__["config.get"], cloud)
 
@@ -258,7 +255,6 @@ def _find(conn, name):
     return next((a for a in aggregates if a["name"] == name), None)
 
 
-@_edge("reading aggregate '{name}'")
 def get(name, cloud=None):
     """
     The aggregate named ``name`` (id, uuid, availability_zone, metadata without the zone,
@@ -274,7 +270,6 @@ def get(name, cloud=None):
     return _plain(raw) if raw else None
 
 
-@_edge("listing Nova hypervisors")
 def hypervisors(cloud=None):
     """
     Every hypervisor as ``{"name", "host", "state", "status"}`` (one list call).
@@ -307,7 +302,6 @@ def hypervisors(cloud=None):
     ]
 
 
-@_edge("creating aggregate '{name}'")
 def create(name, availability_zone=None, cloud=None):
     """
     Create an empty aggregate.
@@ -329,7 +323,6 @@ def create(name, availability_zone=None, cloud=None):
     return _plain(raw)
 
 
-@_edge("updating aggregate '{name}'")
 def update(name, set_metadata=None, availability_zone=None, add_hosts=None, remove_hosts=None, cloud=None):
     """
     Change an aggregate: metadata (a None value removes the key), availability zone, hosts.
@@ -364,7 +357,6 @@ def update(name, set_metadata=None, availability_zone=None, add_hosts=None, remo
     return get(name, cloud=cloud)
 
 
-@_edge("deleting aggregate '{name}'")
 def delete(name, cloud=None):
     """
     Delete an aggregate (its hosts are removed first: Nova refuses to delete a non-empty one).

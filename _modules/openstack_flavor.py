@@ -35,7 +35,7 @@ pillar) or ``clouds.yaml``; pass ``cloud=<name>`` to choose one.
 
 import contextvars
 import difflib
-import functools
+import importlib
 import logging
 import re
 
@@ -143,20 +143,33 @@ OBSOLETE = {
 }
 
 
+def _util(name):
+    """A stacksalt util function: synced into ``__utils__``, else the installed wheel's."""
+    if name in __utils__:
+        return __utils__[name]
+    return importlib.import_module("saltext.stacksalt").util(name)
+
+
+#: What each public function does, in the words its errors use
+#: (``stacksalt_openstack.guard_edges``, put in place by ``__init__``).
+_EDGES = {
+    "get": "reading flavor '{name}'",
+    "resolve_projects": "looking up the projects in Keystone",
+    "create": "creating flavor '{name}'",
+    "update": "updating flavor '{name}'",
+    "delete": "deleting flavor '{name}'",
+}
+
+
 def __virtual__():
     if not HAS_OPENSTACKSDK:
         return (False, "openstack_flavor: the openstacksdk Python library is not installed")
     return __virtualname__
 
 
-def _util(name):
-    """A stacksalt util function: from Salt's ``__utils__`` (synced), else from the installed
-    wheel (Salt loads no utils from extensions)."""
-    if name in __utils__:
-        return __utils__[name]
-    import saltext.stacksalt
-
-    return saltext.stacksalt.util(name)
+def __init__(opts):  # noqa: ARG001 - Salt's loader passes its opts
+    """Called by Salt's loader once the dunders are in place: guard the module edge."""
+    _util("stacksalt_openstack.guard_edges")(globals(), _EDGES)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -522,21 +535,6 @@ def _project_diff(live, wanted, names):
 # ---------------------------------------------------------------------------------------------
 
 
-def _edge(what):
-    """A public function's openstacksdk/keystoneauth errors become ``CommandExecutionError``
-    saying ``what`` failed (``stacksalt_openstack.at_edge``; it runs in this loader context)."""
-
-    def decorate(func):
-        @functools.wraps(func)
-        def public(*args, **kwargs):
-            here = contextvars.copy_context()
-            return _util("stacksalt_openstack.at_edge")(what, func, args, kwargs, here)
-
-        return public
-
-    return decorate
-
-
 def _conn(cloud=None):
     return _util("stacksalt_openstack.salt_connect")(__salt__["config.get"], cloud)
 
@@ -594,7 +592,6 @@ def _plain(conn, raw):
     return flavor
 
 
-@_edge("reading flavor '{name}'")
 def get(name, cloud=None):
     """
     The flavor named ``name`` as a plain dict (vcpus, ram, disk, ephemeral, swap, is_public,
@@ -611,7 +608,6 @@ def get(name, cloud=None):
     return _plain(conn, raw) if raw else None
 
 
-@_edge("looking up the projects in Keystone")
 def resolve_projects(projects, cloud=None):
     """
     Map project names or ids to ids (Keystone); an unknown project is an error naming it.
@@ -698,7 +694,6 @@ def _created_by(conn, body):
     return {"flavor": raw}
 
 
-@_edge("creating flavor '{name}'")
 def create(
     name,
     vcpus,
@@ -765,7 +760,6 @@ def create(
     return get(name, cloud=cloud)
 
 
-@_edge("updating flavor '{name}'")
 def update(
     name,
     set_specs=None,
@@ -808,7 +802,6 @@ def update(
     return get(name, cloud=cloud)
 
 
-@_edge("deleting flavor '{name}'")
 def delete(name, cloud=None):
     """
     Delete the flavor named ``name``; True when it was deleted, False when it did not exist.

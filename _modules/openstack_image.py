@@ -18,15 +18,15 @@ cloud comes from ``openstack:clouds:<name>`` (minion config or pillar) or ``clou
 :depends: openstacksdk
 """
 
-import contextvars
 import difflib
-import functools
+import importlib
 import logging
 import re
 
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 try:
+    import jsonpointer  # openstacksdk's own dependency (through jsonpatch)
     import openstack  # noqa: F401
 
     HAS_OPENSTACKSDK = True
@@ -158,20 +158,31 @@ GLANCE_ATTRIBUTES = {
 }
 
 
+def _util(name):
+    """A stacksalt util function: synced into ``__utils__``, else the installed wheel's."""
+    if name in __utils__:
+        return __utils__[name]
+    return importlib.import_module("saltext.stacksalt").util(name)
+
+
+#: What each public function does, in the words its errors use
+#: (``stacksalt_openstack.guard_edges``, put in place by ``__init__``).
+_EDGES = {
+    "get": "reading image '{name}'",
+    "set_properties": "setting the properties of image '{name}'",
+    "remove_properties": "removing the properties of image '{name}'",
+}
+
+
 def __virtual__():
     if not HAS_OPENSTACKSDK:
         return (False, "openstack_image: the openstacksdk Python library is not installed")
     return __virtualname__
 
 
-def _util(name):
-    """A stacksalt util function: from Salt's ``__utils__`` (synced), else from the installed
-    wheel (Salt loads no utils from extensions)."""
-    if name in __utils__:
-        return __utils__[name]
-    import saltext.stacksalt
-
-    return saltext.stacksalt.util(name)
+def __init__(opts):  # noqa: ARG001 - Salt's loader passes its opts
+    """Called by Salt's loader once the dunders are in place: guard the module edge."""
+    _util("stacksalt_openstack.guard_edges")(globals(), _EDGES)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -324,21 +335,6 @@ def plan(properties, live_properties):
 # ---------------------------------------------------------------------------------------------
 
 
-def _edge(what):
-    """A public function's openstacksdk/keystoneauth errors become ``CommandExecutionError``
-    saying ``what`` failed (``stacksalt_openstack.at_edge``; it runs in this loader context)."""
-
-    def decorate(func):
-        @functools.wraps(func)
-        def public(*args, **kwargs):
-            here = contextvars.copy_context()
-            return _util("stacksalt_openstack.at_edge")(what, func, args, kwargs, here)
-
-        return public
-
-    return decorate
-
-
 def _conn(cloud=None):
     return _util("stacksalt_openstack.salt_connect")(__salt__["config.get"], cloud)
 
@@ -377,7 +373,6 @@ def _properties(raw):
     }
 
 
-@_edge("reading image '{name}'")
 def get(name, cloud=None):
     """
     The image named (or with the id) ``name`` as ``{"id", "name", "status", "properties"}``,
@@ -395,7 +390,6 @@ def get(name, cloud=None):
     return {"id": raw["id"], "name": raw["name"], "status": raw["status"], "properties": _properties(raw)}
 
 
-@_edge("setting the properties of image '{name}'")
 def set_properties(name, properties, cloud=None):
     """
     Set (add or replace) image properties in one JSON-patch request; other properties stay.
@@ -411,11 +405,12 @@ def set_properties(name, properties, cloud=None):
     if errors:
         raise SaltInvocationError("; ".join(errors))
     return _patch(
-        name, [{"op": "add", "path": f"/{k}", "value": v} for k, v in normalize(properties).items()], cloud
+        name,
+        [{"op": "add", "path": _pointer(k), "value": v} for k, v in normalize(properties).items()],
+        cloud,
     )
 
 
-@_edge("removing the properties of image '{name}'")
 def remove_properties(name, keys, cloud=None):
     """
     Remove image properties (keys the image does not have are skipped).
@@ -429,8 +424,13 @@ def remove_properties(name, keys, cloud=None):
     live = get(name, cloud=cloud)
     if live is None:
         raise CommandExecutionError(f"image '{name}' was not found in Glance")
-    ops = [{"op": "remove", "path": f"/{k}"} for k in keys if k in live["properties"]]
+    ops = [{"op": "remove", "path": _pointer(k)} for k in keys if k in live["properties"]]
     return _patch(name, ops, cloud) if ops else live
+
+
+def _pointer(key):
+    """A property's JSON Pointer (RFC 6901: ``~`` and ``/`` escaped, as Glance's JSON Patch takes it)."""
+    return jsonpointer.JsonPointer.from_parts([key]).path
 
 
 def _patch(name, ops, cloud):

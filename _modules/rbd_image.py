@@ -9,6 +9,7 @@ Progress of long imports goes on the event bus as `salt/stacksalt/rbd_image/prog
 """
 
 import hashlib
+import importlib
 import json
 import logging
 import os
@@ -39,13 +40,10 @@ def __virtual__():
 
 
 def _util(name):
-    """A stacksalt util function: from Salt's ``__utils__`` (synced), else from the installed
-    wheel (Salt loads no utils from extensions)."""
+    """A stacksalt util function: synced into ``__utils__``, else the installed wheel's."""
     if name in __utils__:
         return __utils__[name]
-    import saltext.stacksalt
-
-    return saltext.stacksalt.util(name)
+    return importlib.import_module("saltext.stacksalt").util(name)
 
 
 class _Utils:

@@ -18,6 +18,8 @@ cephx users with least-privilege caps.
 an explicit call.
 """
 
+import importlib
+
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 __virtualname__ = "ceph_auth"
@@ -30,13 +32,10 @@ def __virtual__():
 
 
 def _util(name):
-    """A stacksalt util function: from Salt's ``__utils__`` (synced), else from the installed
-    wheel (Salt loads no utils from extensions)."""
+    """A stacksalt util function: synced into ``__utils__``, else the installed wheel's."""
     if name in __utils__:
         return __utils__[name]
-    import saltext.stacksalt
-
-    return saltext.stacksalt.util(name)
+    return importlib.import_module("saltext.stacksalt").util(name)
 
 
 def _mask(key):

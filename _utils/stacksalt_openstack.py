@@ -64,18 +64,19 @@ The public API is small on purpose; everything else is private:
 ``error_message(exc)``
     A one-line, secret-free message an operator can act on.
 
-``at_edge(what, func, args, kwargs, context)`` / ``CLIENT_ERRORS``
-    The module edge: run a public function (in the caller's ``contextvars`` context: a loader
-    module's dunders resolve only there) and turn an openstacksdk or keystoneauth error
-    (``CLIENT_ERRORS``) into a ``CommandExecutionError`` saying ``what`` failed, ``what`` formatted
-    with the call's arguments (``"reading flavor '{name}'"``). Salt's own errors pass unchanged,
-    so a state catches ``(CommandExecutionError, SaltInvocationError)`` and nothing wider.
+``guard_edges(namespace, edges)`` / ``CLIENT_ERRORS``
+    The module edge, put around a module's public functions by its ``__init__``: an
+    openstacksdk or keystoneauth error (``CLIENT_ERRORS``) becomes a ``CommandExecutionError``
+    saying what failed, in the words ``edges`` gives each function, formatted with the call's
+    arguments (``"reading flavor '{name}'"``). Salt's own errors pass unchanged, so a state
+    catches ``(CommandExecutionError, SaltInvocationError)`` and nothing wider.
 
 ``mask_session_logging(session)``
     keystoneauth logs request and response bodies at debug level (a node create carries
     ``ipmi_password``): :func:`connect` masks them on every connection it makes.
 """
 
+import functools
 import hashlib
 import hmac
 import importlib.util
@@ -393,26 +394,51 @@ def command_error(what, exc):
     return CommandExecutionError(f"{what}: {error_message(exc)}")
 
 
-def at_edge(what, func, args, kwargs, context):
+def guard_edges(namespace, edges):
     """
-    ``func(*args, **kwargs)``, run in ``context`` (the calling module's, from
-    ``contextvars.copy_context()``), with its client errors converted: an openstacksdk or keystoneauth
-    error becomes :func:`command_error` of ``what``, formatted with the call's arguments by name
-    (``"deleting flavor '{name}'"``). Salt's errors and anything else pass unchanged: an error
-    that is neither is a bug, and its traceback is what a maintainer needs.
+    Put the module edge around a loader module's public functions, from its ``__init__``:
+    ``edges`` maps each function name in ``namespace`` (the module's ``globals()``) to what it
+    does, in an operator's words, formatted with the call's arguments by name
+    (``{"delete": "deleting flavor '{name}'"}``). Each such function is replaced by one that
+    turns an openstacksdk or keystoneauth error (``CLIENT_ERRORS``) into :func:`command_error`
+    of those words. Salt's errors and anything else pass unchanged: an error that is neither is
+    a bug, and its traceback is what a maintainer needs.
+
+    The replacement runs where the module's function runs (in its loader context), so the
+    module's dunders resolve as before; calls between the module's own functions go through
+    the guarded ones too. A name that is not a function of ``namespace`` is a ``ValueError``:
+    a misspelt entry would otherwise leave a function unguarded without a word.
     """
-    try:
-        return context.run(func, *args, **kwargs)
-    except (CommandExecutionError, SaltInvocationError):
-        raise
-    except CLIENT_ERRORS as exc:
+    for name, what in edges.items():
+        func = namespace.get(name)
+        if getattr(func, "stacksalt_edge", None) is not None:
+            continue  # already guarded
+        if not inspect.isfunction(func):
+            raise ValueError(f"guard_edges: {name!r} is not a function of this module")
+        namespace[name] = _guarded(what, func)
+
+
+def _guarded(what, func):
+    @functools.wraps(func)
+    def public(*args, **kwargs):
         try:
-            bound = inspect.signature(func).bind(*args, **kwargs)
-            bound.apply_defaults()
-            text = what.format(**bound.arguments)
-        except (TypeError, KeyError, IndexError, ValueError):
-            text = what
-        raise command_error(text, exc) from exc
+            return func(*args, **kwargs)
+        except (CommandExecutionError, SaltInvocationError):
+            raise
+        except CLIENT_ERRORS as exc:
+            raise command_error(_edge_words(what, func, args, kwargs), exc) from exc
+
+    public.stacksalt_edge = what
+    return public
+
+
+def _edge_words(what, func, args, kwargs):
+    try:
+        bound = inspect.signature(func).bind(*args, **kwargs)
+        bound.apply_defaults()
+        return what.format(**bound.arguments)
+    except (TypeError, KeyError, IndexError, ValueError):
+        return what
 
 
 #: Loggers of keystoneauth and openstacksdk that may print request or response text at debug.

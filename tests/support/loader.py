@@ -90,7 +90,8 @@ def load(kind, name, *, salt=None, opts=None, utils=None, context=None, pillar=N
     """
     A fresh copy of `_<kind>/<name>.py` with Salt's dunders set: `__salt__` (default `{}`),
     `__opts__` (default `{"test": False, "id": "minion"}` updated with `opts`), `__utils__`
-    (default `utils_dunder()`), `__context__`, `__pillar__`, `__grains__`, `__env__`.
+    (default `utils_dunder()`), `__context__`, `__pillar__`, `__grains__`, `__env__`; then
+    the module's `__init__(opts)`, if it has one, as Salt's loader calls it.
     """
     module = load_file(path_of(kind, name), f"stacksalt_test_{kind}_{name}_{next(_SERIAL)}")
     module.__salt__ = {} if salt is None else salt
@@ -100,6 +101,9 @@ def load(kind, name, *, salt=None, opts=None, utils=None, context=None, pillar=N
     module.__pillar__ = {} if pillar is None else pillar
     module.__grains__ = {} if grains is None else grains
     module.__env__ = env
+    init = getattr(module, "__init__", None)
+    if inspect.isfunction(init):  # as Salt's loader does once the dunders are set
+        init(module.__opts__)
     return module
 
 

@@ -1,39 +1,23 @@
 """Pure logic of _modules/ironic_node.py and _utils/stacksalt_openstack.py (no services)."""
 
-import importlib.util
-import pathlib
-
 import pytest
+
+from tests.support.loader import REPO, load, util
 
 pytestmark = pytest.mark.unit
 
-REPO = pathlib.Path(__file__).resolve().parents[3]
-
-
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-utils = _load("stacksalt_openstack_ut", REPO / "_utils/stacksalt_openstack.py")
-secrets_util = _load("stacksalt_secrets_ut", REPO / "_utils/stacksalt_secrets.py")
-mod = _load("ironic_node_ut", REPO / "_modules/ironic_node.py")
-mod.__utils__ = {f"stacksalt_openstack.{k}": getattr(utils, k) for k in ("digest", "digest_matches", "call")}
-mod.__utils__.update(
-    {
-        f"stacksalt_secrets.{k}": getattr(secrets_util, k)
-        for k in ("is_secret_key", "url_has_secret", "mask", "mask_value", "is_service_mask")
-    }
+utils = util("stacksalt_openstack")
+secrets_util = util("stacksalt_secrets")
+# The node rules come from the formula's schema through the shared schema util, read as the
+# fileserver would serve them.
+mod = load(
+    "modules",
+    "ironic_node",
+    salt={
+        "config.get": lambda key, default=None: default,
+        "cp.get_file_str": lambda path: (REPO / "salt" / path.removeprefix("salt://")).read_text(),
+    },
 )
-# The node rules come from the formula's schema through the shared schema util.
-schema_util = _load("stacksalt_schema_ut", REPO / "_utils/stacksalt_schema.py")
-mod.__utils__.update({f"stacksalt_schema.{k}": getattr(schema_util, k) for k in ("load_schema", "validate")})
-mod.__salt__ = {
-    "config.get": lambda key, default=None: default,
-    "cp.get_file_str": lambda path: (REPO / "salt" / path.removeprefix("salt://")).read_text(),
-}
 MASK = secrets_util.MASK
 
 
@@ -257,3 +241,12 @@ def test_supported_errors_name_the_node_and_the_interface():
     ]
     single = mod.supported_errors(nodes[1], ENABLED, where="ironic_node:rf-fake")
     assert single[0].startswith("ironic_node:rf-fake:boot_interface: node 'rf-fake'")
+
+
+def test_patch_paths_escape_keys_as_json_pointers():
+    # A key with "/" or "~" (RFC 6901) must patch that key, not a nested path.
+    body = mod.plan(SPEC, None)["body"]
+    live = live_from(body, ports=["52:54:00:00:00:01"], traits=["CUSTOM_A"])
+    spec = dict(SPEC, properties=dict(SPEC["properties"], **{"vendor/model~x": "r640"}))
+    item = mod.plan(spec, live)
+    assert {"op": "add", "path": "/properties/vendor~1model~0x", "value": "r640"} in item["patch"]

@@ -25,7 +25,6 @@ Regenerate the goldens after a change meant to change a map (then review `git di
 """
 
 import difflib
-import importlib.util
 import json
 import os
 import pathlib
@@ -35,6 +34,8 @@ import sys
 
 import pytest
 import yaml
+
+from tests.support.loader import load_file
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 GOLDEN = pathlib.Path(__file__).resolve().parent / "golden"
@@ -47,15 +48,8 @@ CONFIG_DIR = "@CONFIG_DIR@"
 UPDATE = os.environ.get("STACKSALT_UPDATE_GOLDEN") == "1"
 
 
-def _load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-masterless = _load("masterless_mapdata", REPO / "tests/unit/pillar/masterless.py")
-secrets_util = _load("stacksalt_secrets_mapdata", REPO / "_utils/stacksalt_secrets.py")
+masterless = load_file(REPO / "tests/unit/pillar/masterless.py", "masterless_mapdata")
+secrets_util = load_file(REPO / "_utils/stacksalt_secrets.py", "stacksalt_secrets_mapdata")
 
 
 def render_string(formula):
@@ -212,7 +206,7 @@ def test_minion_config_lookup_wins_over_pillar_lookup(tmp_path):
     takes bin_dir/unit_dir from it, ceph and host their paths; a minion-config lookup that
     sets only unit_dir leaves the pillar's bin_dir (roles/salt-minion.sls) in place.
     """
-    harness = _load("harness_mapdata", REPO / "tests/support/harness.py")
+    harness = load_file(REPO / "tests/support/harness.py", "harness_mapdata")
     state_dir = tmp_path / "state"
     overrides = harness.minion_overrides(REPO, "ceph1", state_dir)
     maps, _gets, _pillar = render_maps(tmp_path / "harness", "ceph1", ("salt", "ceph", "host"), overrides)
