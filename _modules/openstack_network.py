@@ -36,18 +36,17 @@ type. An unset ``gateway_ip`` is Neutron's default (the CIDR's first address), u
 ``allocation_pools`` Neutron's default (the CIDR's addresses but the gateway): both are
 computed here, so a plan says what a create makes and a later run keeps it so.
 
-Every call uses one openstacksdk connection per process (``_utils/stacksalt_openstack``)
-through ``conn.network`` (and ``conn.identity`` for a project name); the cloud comes from
-``openstack:clouds:<name>`` (minion config or pillar) or ``clouds.yaml``; pass ``cloud=<name>``
-to choose one.
+Neutron is reached through the process's one shared connection (``_utils/stacksalt_openstack``:
+``conn.network``, and ``conn.identity`` to look a project name up), for the cloud named by
+``cloud=`` or the default one, defined in ``openstack:clouds:<name>`` (minion config or
+pillar) or in ``clouds.yaml``. Neutron has no microversions.
 
-:depends: openstacksdk
+:depends: openstacksdk (python-openstackclient is not needed)
 """
 
 import difflib
 import importlib
 import ipaddress
-import logging
 import re
 import urllib.parse
 
@@ -59,8 +58,6 @@ try:
     HAS_OPENSTACKSDK = True
 except ImportError:  # pragma: no cover
     HAS_OPENSTACKSDK = False
-
-log = logging.getLogger(__name__)
 
 __virtualname__ = "openstack_network"
 
@@ -112,6 +109,12 @@ RETRY_STATUSES = (503,)
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
 
 
+def __virtual__():
+    if not HAS_OPENSTACKSDK:
+        return (False, "openstack_network: the openstacksdk Python library is not installed")
+    return __virtualname__
+
+
 def _util(name):
     """A stacksalt util function: synced into ``__utils__``, else the installed wheel's."""
     if name in __utils__:
@@ -134,12 +137,6 @@ _EDGES = {
 }
 
 
-def __virtual__():
-    if not HAS_OPENSTACKSDK:
-        return (False, "openstack_network: the openstacksdk Python library is not installed")
-    return __virtualname__
-
-
 def __init__(opts):  # noqa: ARG001 - Salt's loader passes its opts
     """Called by Salt's loader once the dunders are in place: guard the module edge."""
     _util("stacksalt_openstack.guard_edges")(globals(), _EDGES)
@@ -150,14 +147,18 @@ def __init__(opts):  # noqa: ARG001 - Salt's loader passes its opts
 # ---------------------------------------------------------------------------------------------
 
 
-def _suggest(word, choices):
-    match = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{match[0]}'?)" if match else ""
+def _did_you_mean(word, known):
+    """`` (did you mean 'x'?)`` for the closest of ``known`` to a misspelt ``word``, else ''."""
+    for close in difflib.get_close_matches(str(word), sorted(known), n=1):
+        return f" (did you mean '{close}'?)"
+    return ""
 
 
 def _common_errors(spec, known, where, names, flags):
     """What both kinds of spec check alike: unknown keys, names, true/false flags, description."""
-    errors = [f"{where}:{k}: unknown key{_suggest(k, known)}" for k in sorted(set(spec) - known, key=str)]
+    errors = [
+        f"{where}:{k}: unknown key{_did_you_mean(k, known)}" for k in sorted(set(spec) - known, key=str)
+    ]
     for key in names:
         value = spec.get(key)
         if not isinstance(value, str) or not value.strip() or len(value) > 255:
@@ -195,7 +196,7 @@ def validate(spec, where="network"):
     if not isinstance(kind, str) or kind not in NETWORK_TYPES:
         errors.append(
             f"{where}:provider_network_type: unknown network type {kind!r} "
-            f"(known: {', '.join(sorted(NETWORK_TYPES))}){_suggest(kind, NETWORK_TYPES)}"
+            f"(known: {', '.join(sorted(NETWORK_TYPES))}){_did_you_mean(kind, NETWORK_TYPES)}"
         )
     else:
         needs_physnet, segments = NETWORK_TYPES[kind]

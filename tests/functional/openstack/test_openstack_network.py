@@ -55,20 +55,22 @@ def _subnet(conn, name=SUB):
     return next(iter(conn.network.subnets(name=name)), None)
 
 
+def _remove_test_networks(conn):
+    """Delete the test networks, the ports on them first (Neutron deletes the subnets with them)."""
+    nets = [net for name in TEST_NETWORKS for net in conn.network.networks(name=name)]
+    ports = [port for net in nets for port in conn.network.ports(network_id=net.id)]
+    for port in ports:
+        conn.network.delete_port(port)
+    for net in nets:
+        conn.network.delete_network(net)
+
+
 @pytest.fixture(autouse=True)
 def no_test_networks(compute_conn):
-    """Every test starts and ends without the test networks (their ports and subnets go first)."""
-
-    def remove():
-        for name in TEST_NETWORKS:
-            for net in list(compute_conn.network.networks(name=name)):
-                for port in list(compute_conn.network.ports(network_id=net.id)):
-                    compute_conn.network.delete_port(port)
-                compute_conn.network.delete_network(net)
-
-    remove()
+    """Every test starts and ends without the test networks (also against reused services)."""
+    _remove_test_networks(compute_conn)
     yield
-    remove()
+    _remove_test_networks(compute_conn)
 
 
 @pytest.fixture
