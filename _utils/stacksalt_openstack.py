@@ -58,6 +58,10 @@ The public API is small on purpose; everything else is private:
     ``marker=<last item's marker_key>`` and the same filters while the service says there is
     one (Ironic and Glance: ``next``; Nova: ``<key>_links`` with rel ``next``).
 
+``authenticates(auth_url, password, verify=True, cert=None, timeout=30, **identity)``
+    Whether Keystone issues a token for a password: a session of its own for that user (not the
+    shared connection), True on a token, False only on 401; any other failure raises.
+
 ``retry_decision(...)``
     The pure rule behind ``request``: ``raise``, ``retry`` or ``check`` (then retry).
 
@@ -329,6 +333,37 @@ def paged(proxy, path, key, params=None, marker_key="id", **kwargs):
         if not more or not page:
             return items
         params["marker"] = page[-1][marker_key]
+
+
+def authenticates(auth_url, password, verify=True, cert=None, timeout=30, **identity):
+    """
+    True when the Keystone at ``auth_url`` issues a token for ``password`` and the user that
+    ``identity`` names (keystoneauth's password arguments: ``username`` with ``user_domain_id``
+    or ``user_domain_name``, or ``user_id``; ``project_name``/``project_id`` with its domain for
+    a project-scoped token, none for an unscoped one). False only when Keystone answers 401
+    (wrong password, disabled or unknown user, no access to the project); anything else (no
+    answer, a 5xx, an auth_url that is not Keystone's) raises keystoneauth's error.
+
+    The session is the caller's user's, not the shared connection: ``verify``/``cert`` (a CA
+    bundle path, a client certificate) and ``timeout`` are a keystoneauth session's, usually
+    those of the admin cloud (``conn.session.verify``). keystoneauth sends the password in the
+    token request only, which it does not log; the session is masked as :func:`connect` masks
+    its own all the same.
+    """
+    from keystoneauth1 import session as ks_session
+    from keystoneauth1.identity import generic
+
+    plugin = generic.Password(auth_url=auth_url, password=password, **identity)
+    session = mask_session_logging(ks_session.Session(auth=plugin, verify=verify, cert=cert, timeout=timeout))
+    try:
+        plugin.get_auth_ref(session)
+    except CLIENT_ERRORS as exc:
+        if http_status(exc) == 401:
+            return False
+        raise
+    finally:
+        session.session.close()
+    return True
 
 
 def _cloud_settings(cloud, config):
