@@ -29,11 +29,11 @@ Keystone never returns a password: a user's password is checked by authenticatin
 ``auth_url`` and CA settings, unscoped: a user without a role on its project yet still
 authenticates) and set only when Keystone refuses it. No function returns or logs a password.
 
-Every call uses one openstacksdk connection per process (``_utils/stacksalt_openstack``)
-through ``conn.identity``; the cloud comes from ``openstack:clouds:<name>`` (minion config or
-pillar) or ``clouds.yaml``; pass ``cloud=<name>`` to choose one.
+Keystone is reached as the admin of the cloud named by ``cloud=`` (default: ``openstack:cloud``),
+defined in ``openstack:clouds`` or ``clouds.yaml``, through the identity proxy of the process's
+one shared connection; identity has no microversions.
 
-:depends: openstacksdk
+:depends: openstacksdk, keystoneauth1
 """
 
 import difflib
@@ -50,6 +50,13 @@ except ImportError:  # pragma: no cover
     HAS_OPENSTACKSDK = False
 
 __virtualname__ = "openstack_identity"
+
+
+def __virtual__():
+    if not HAS_OPENSTACKSDK:
+        return (False, "openstack_identity: the openstacksdk Python library is not installed")
+    return __virtualname__
+
 
 INTERFACES = ("public", "internal", "admin")
 #: The arguments each kind of object takes (``validate``/``plan``), and those it requires.
@@ -120,25 +127,20 @@ _EDGES = {
 }
 
 
-def __virtual__():
-    if not HAS_OPENSTACKSDK:
-        return (False, "openstack_identity: the openstacksdk Python library is not installed")
-    return __virtualname__
-
-
 def __init__(opts):  # noqa: ARG001 - Salt's loader passes its opts
     """Called by Salt's loader once the dunders are in place: guard the module edge."""
     _util("stacksalt_openstack.guard_edges")(globals(), _EDGES)
 
 
 # ---------------------------------------------------------------------------------------------
-# Pure logic: validation and planning (no API calls; unit-tested)
+# Arguments and plans: no Keystone call (tests/unit/openstack/test_openstack_identity_state.py)
 # ---------------------------------------------------------------------------------------------
 
 
-def _suggest(word, choices):
-    match = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{match[0]}'?)" if match else ""
+def _hint(word, known):
+    """`` (did you mean 'x'?)`` when one of ``known`` is close to the misspelt ``word``."""
+    close = difflib.get_close_matches(str(word), sorted(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _url_errors(where, urls):
@@ -148,7 +150,7 @@ def _url_errors(where, urls):
     for iface, url in urls.items():
         if iface not in INTERFACES:
             errors.append(
-                f"{where}:urls:{iface}: not an interface (known: {', '.join(INTERFACES)}){_suggest(iface, INTERFACES)}"
+                f"{where}:urls:{iface}: not an interface (known: {', '.join(INTERFACES)}){_hint(iface, INTERFACES)}"
             )
             continue
         parts = urllib.parse.urlsplit(url) if isinstance(url, str) else None
@@ -175,7 +177,7 @@ def validate(kind, spec, where=None):
     if not isinstance(spec, dict):
         return [f"{where}: must be a mapping"]
     errors = [
-        f"{where}:{k}: unknown argument{_suggest(k, SPEC_KEYS[kind])}"
+        f"{where}:{k}: unknown argument{_hint(k, SPEC_KEYS[kind])}"
         for k in sorted(set(spec) - SPEC_KEYS[kind])
     ]
     errors += [f"{where}:{k}: is required" for k in REQUIRED[kind] if spec.get(k) is None]

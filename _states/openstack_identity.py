@@ -46,6 +46,10 @@ service user, project and roles), idempotently.
           - openstack_identity: ironic-keystone-user
     {% endfor %}
 
+Every state takes ``cloud`` (a cloud of ``openstack:clouds`` or clouds.yaml; default
+``openstack:cloud``); those that check arguments take ``pillar_key`` too (where the data came
+from, the prefix of their error messages; default ``openstack_identity:<kind>:<name>``).
+
 A password is checked by authenticating as the user and set only when Keystone refuses it;
 ``changes`` says ``password: set`` or ``password: changed``, never the password. Bad arguments
 fail the state, naming the argument, before any change. ``test=True`` returns exactly the
@@ -135,6 +139,21 @@ def _finish(ret, label, item, apply, notes=()):
     return ret
 
 
+def _saver(kind, name, live, item, cloud, **create):
+    """
+    What a real run does for a service or project plan: ``create_<kind>`` with ``create`` and
+    the planned ``enabled``, else ``update_<kind>`` with the fields the plan found different.
+    """
+
+    def apply():
+        if live is None:
+            _call(f"create_{kind}", name, enabled=item["body"]["enabled"], cloud=cloud, **create)
+        else:
+            _call(f"update_{kind}", name, live["id"], item["body"], cloud=cloud)
+
+    return apply
+
+
 def _read_failed(ret, label, exc):
     """Looking up failed: an argument naming nothing Keystone has (SaltInvocationError), or Keystone."""
     reading = "" if isinstance(exc, SaltInvocationError) else f"Could not read {label}: "
@@ -154,10 +173,6 @@ def service_present(name, service_type=None, description=None, enabled=True, clo
         Its description (unset: left as it is).
     enabled
         Whether the catalog lists it.
-    pillar_key
-        Where the data came from, used in error messages.
-    cloud
-        A cloud from ``openstack:clouds`` or clouds.yaml.
     """
     ret, where, spec = _start("service", locals())
     if spec is None:
@@ -168,13 +183,7 @@ def service_present(name, service_type=None, description=None, enabled=True, clo
     except (CommandExecutionError, SaltInvocationError) as exc:
         return _read_failed(ret, label, exc)
     item = _call("plan", "service", spec, live)
-
-    def apply():
-        if live is None:
-            _call("create_service", name, service_type, description=description, enabled=enabled, cloud=cloud)
-        else:
-            _call("update_service", name, live["id"], item["body"], cloud=cloud)
-
+    apply = _saver("service", name, live, item, cloud, service_type=service_type, description=description)
     return _finish(ret, label, item, apply)
 
 
@@ -187,8 +196,6 @@ def service_absent(name, service_type=None, cloud=None):
         The service name.
     service_type
         Its type, to tell services of the same name apart.
-    cloud
-        A cloud from ``openstack:clouds`` or clouds.yaml.
     """
     ret = _ret(name)
     label = f"Service '{name}'"
@@ -222,10 +229,6 @@ def endpoints_present(
         The region (it must exist in Keystone).
     purge
         Remove the service's other endpoints in the region (interfaces not listed, duplicates).
-    pillar_key
-        Where the data came from, used in error messages.
-    cloud
-        A cloud from ``openstack:clouds`` or clouds.yaml.
     """
     ret, where, spec = _start("endpoints", locals())
     if spec is None:
@@ -271,10 +274,6 @@ def project_present(name, domain="default", description=None, enabled=True, clou
         Its description (unset: left as it is).
     enabled
         Whether it is enabled.
-    pillar_key
-        Where the data came from, used in error messages.
-    cloud
-        A cloud from ``openstack:clouds`` or clouds.yaml.
     """
     ret, where, spec = _start("project", locals())
     if spec is None:
@@ -286,13 +285,7 @@ def project_present(name, domain="default", description=None, enabled=True, clou
     except (CommandExecutionError, SaltInvocationError) as exc:
         return _read_failed(ret, label, exc)
     item = _call("plan", "project", spec, live, domain_id=domain_id)
-
-    def apply():
-        if live is None:
-            _call("create_project", name, domain_id, description=description, enabled=enabled, cloud=cloud)
-        else:
-            _call("update_project", name, live["id"], item["body"], cloud=cloud)
-
+    apply = _saver("project", name, live, item, cloud, domain_id=domain_id, description=description)
     return _finish(ret, label, item, apply)
 
 
@@ -324,10 +317,6 @@ def user_present(
         Its default project, by name (in ``project_domain``, default: the user's domain) or id.
     enabled, email, description
         As Keystone keeps them (email and description unset: left as they are).
-    pillar_key
-        Where the data came from, used in error messages.
-    cloud
-        A cloud from ``openstack:clouds`` or clouds.yaml.
     """
     ret, where, spec = _start("user", locals())
     if spec is None:
@@ -375,8 +364,6 @@ def user_absent(name, domain="default", cloud=None):
         The user name.
     domain
         Its domain, by id or name.
-    cloud
-        A cloud from ``openstack:clouds`` or clouds.yaml.
     """
     ret = _ret(name)
     label = f"User '{name}'"
@@ -414,10 +401,6 @@ def role_granted(
         The project (name or id) and its domain (id or name).
     create_role
         Create the role when Keystone does not have it.
-    pillar_key
-        Where the data came from, used in error messages.
-    cloud
-        A cloud from ``openstack:clouds`` or clouds.yaml.
     """
     ret, where, spec = _start("role", locals())
     if spec is None:

@@ -31,6 +31,11 @@ USER = {
 PROJECT = {"id": "proj-1", "name": "service", "domain_id": "default", "description": "", "enabled": True}
 
 
+def _expected(result, comment, changes=None, name="ironic"):
+    """A state's whole return, as the tests compare it."""
+    return {"name": name, "result": result, "changes": changes or {}, "comment": comment}
+
+
 def _endpoint(eid, iface, url, region="RegionOne", enabled=True):
     return {
         "id": eid,
@@ -321,15 +326,13 @@ def state(salt_loader, execution, testmode):
 
 def test_bad_arguments_fail_before_any_call(state, execution):
     ret = state.endpoints_present("ironic", urls={"publik": "http://x:1"}, cloud="admin")
-    assert ret == {
-        "name": "ironic",
-        "result": False,
-        "changes": {},
-        "comment": (
+    assert ret == _expected(
+        False,
+        (
             "Invalid arguments, nothing was changed:\n  - openstack_identity:endpoints:ironic:urls:publik: "
             "not an interface (known: public, internal, admin) (did you mean 'public'?)"
         ),
-    }
+    )
     execution["openstack_identity.regions"].assert_not_called()
     ret = state.user_present("ironic", password=31337, pillar_key="openstack:identity:users:ironic")
     assert ret["comment"] == (
@@ -352,47 +355,34 @@ def test_unknown_region_and_domain_name_the_argument(state, execution):
     assert not _writes(execution)
 
 
-def test_keystone_failing_on_read_is_reported(state, execution):
-    execution["openstack_identity.find_service"].side_effect = CommandExecutionError(
-        "looking up service 'ironic' in Keystone: HTTP 503: Service Unavailable"
-    )
-    ret = state.service_present("ironic", service_type="baremetal")
-    assert ret == {
-        "name": "ironic",
-        "result": False,
-        "changes": {},
-        "comment": (
+@pytest.mark.parametrize(
+    ("failing", "error", "comment"),
+    [
+        (
+            "find_service",
+            "looking up service 'ironic' in Keystone: HTTP 503: Service Unavailable",
             "Could not read Service 'ironic' (baremetal): looking up service 'ironic' in Keystone: "
-            "HTTP 503: Service Unavailable; nothing was changed"
+            "HTTP 503: Service Unavailable; nothing was changed",
         ),
-    }
-
-
-def test_a_failed_write_is_reported_in_the_real_run(state, execution, testmode):
+        (
+            "create_service",
+            "creating service 'ironic': HTTP 403: Forbidden",
+            "Service 'ironic' (baremetal) could not be created: creating service 'ironic': HTTP 403: "
+            "Forbidden (run the state again to finish)",
+        ),
+    ],
+    ids=["read", "write"],
+)
+def test_keystone_failing_is_reported(state, execution, testmode, failing, error, comment):
     execution["openstack_identity.find_service"].return_value = None
-    execution["openstack_identity.create_service"].side_effect = CommandExecutionError(
-        "creating service 'ironic': HTTP 403: Forbidden"
-    )
+    execution[f"openstack_identity.{failing}"].side_effect = CommandExecutionError(error)
     ret = state.service_present("ironic", service_type="baremetal")
-    changes = {"created": {"name": "ironic", "type": "baremetal", "enabled": True}}
-    if testmode:
-        assert ret == {
-            "name": "ironic",
-            "result": None,
-            "changes": changes,
-            "comment": "Service 'ironic' (baremetal) would be created",
-        }
+    if testmode and failing == "create_service":
+        changes = {"created": {"name": "ironic", "type": "baremetal", "enabled": True}}
+        assert ret == _expected(None, "Service 'ironic' (baremetal) would be created", changes=changes)
         assert not _writes(execution)
         return
-    assert ret == {
-        "name": "ironic",
-        "result": False,
-        "changes": {},
-        "comment": (
-            "Service 'ironic' (baremetal) could not be created: creating service 'ironic': HTTP 403: Forbidden "
-            "(run the state again to finish)"
-        ),
-    }
+    assert ret == _expected(False, comment)
 
 
 def test_endpoints_of_a_service_an_earlier_state_creates(state, execution, testmode):
@@ -428,12 +418,11 @@ def test_endpoints_updated_in_place(state, execution, testmode):
 def test_wrong_password_is_set_again_and_never_shown(state, execution, testmode):
     execution["openstack_identity.check_password"].return_value = False
     ret = state.user_present("ironic", password=PASSWORD, default_project="service")
-    assert ret == {
-        "name": "ironic",
-        "result": None if testmode else True,
-        "changes": {"password": "changed"},
-        "comment": "User 'ironic' would be updated" if testmode else "User 'ironic' updated",
-    }
+    assert ret == _expected(
+        None if testmode else True,
+        "User 'ironic' would be updated" if testmode else "User 'ironic' updated",
+        changes={"password": "changed"},
+    )
     execution["openstack_identity.check_password"].assert_called_once_with(
         "ironic", PASSWORD, domain="default", cloud=None
     )
@@ -446,12 +435,7 @@ def test_wrong_password_is_set_again_and_never_shown(state, execution, testmode)
 
 def test_right_password_is_left_alone(state, execution):
     ret = state.user_present("ironic", password=PASSWORD, default_project="service")
-    assert ret == {
-        "name": "ironic",
-        "result": True,
-        "changes": {},
-        "comment": "User 'ironic' is in the desired state",
-    }
+    assert ret == _expected(True, "User 'ironic' is in the desired state")
     assert not _writes(execution)
 
 
@@ -498,15 +482,14 @@ def test_a_new_user_gets_its_password(state, execution, testmode):
 
 def test_missing_role_is_an_error_in_both_modes(state, execution):
     ret = state.role_granted("operator", user="ironic", project="service")
-    assert ret == {
-        "name": "operator",
-        "result": False,
-        "changes": {},
-        "comment": (
+    assert ret == _expected(
+        False,
+        (
             "openstack_identity:role:operator:name: no role 'operator' in Keystone (known: admin): "
             "set create_role: true to create it; nothing was changed"
         ),
-    }
+        name="operator",
+    )
     assert not _writes(execution)
 
 
@@ -537,12 +520,7 @@ def test_absent_states(state, execution, testmode):
     assert bool(_writes(execution)) is not testmode
     execution["openstack_identity.find_service"].return_value = dict(SERVICE, type="other")
     ret = state.service_absent("ironic", service_type="baremetal")
-    assert ret == {
-        "name": "ironic",
-        "result": True,
-        "changes": {},
-        "comment": "Service 'ironic' is already absent",
-    }
+    assert ret == _expected(True, "Service 'ironic' is already absent")
 
 
 # ---------------------------------------------------------------------------------------------
