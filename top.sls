@@ -12,6 +12,7 @@
     'ceph-mgr': ['ceph'],
     'ceph-osd': ['ceph'],
     'compute': ['ceph'],
+    'openstack-cloud': ['ceph'],
 } %}
 base:
 {%- for role, states in role_states | dictsort %}

@@ -2,6 +2,9 @@
 Helpers for lab/lab that need Python (run with the repository's .venv interpreter).
 
     labtool.py topology REPO            hosts from the demo pillar: "<id> <ip> <kind>" per line
+    labtool.py cloud-password REPO OUT  the site cloud's admin password (openstack:clouds of the
+                                        cloud-admin host's pillar) into OUT (mode 0600), for the
+                                        lab's stand-in cloud
     labtool.py finger PUBKEY            the salt-key fingerprint (sha256) of a minion public key
     labtool.py genkeys DIR NAME         an RSA key pair for Salt: DIR/NAME.pem and DIR/NAME.pub
     labtool.py summary [--wall WALL.txt] SALT.json SSH.json
@@ -11,7 +14,9 @@ Helpers for lab/lab that need Python (run with the repository's .venv interprete
 The topology comes from pillar, compiled by Salt itself for each id: the ids and addresses are
 `site:hosts` (pillar/site/common.sls) and the kind follows each host's `roles`:
 `salt-master` -> master (also a minion), `salt-minion` -> minion, otherwise ssh (sshd only,
-managed by salt-ssh).
+managed by salt-ssh). Extra lines: `wheel <id>` for a host that runs the stacksalt wheel
+(salt:minion:modules_from: wheel), `cloud <id>` for the host with role `openstack-cloud` (the
+lab starts its stand-in OpenStack cloud there).
 """
 
 import copy
@@ -66,13 +71,15 @@ def topology(repo):
         hosts = site.get("hosts") or {}
         if not hosts or not site.get("network"):
             raise SystemExit("labtool: pillar site:hosts and site:network are required for the lab topology")
-        rows, wheel_hosts = [], []
+        rows, wheel_hosts, cloud_hosts = [], [], []
         for minion_id, ip in hosts.items():
             host_pillar = compile_pillar(repo, minion_id, opts, functions)
             roles = host_pillar.get("roles") or []
             # salt:minion:modules_from: wheel -- the host runs the installed stacksalt wheel
             if ((host_pillar.get("salt") or {}).get("minion") or {}).get("modules_from") == "wheel":
                 wheel_hosts.append(minion_id)
+            if "openstack-cloud" in roles:
+                cloud_hosts.append(minion_id)
             if "salt-master" in roles:
                 kind = "master"
             elif "salt-minion" in roles:
@@ -90,6 +97,41 @@ def topology(repo):
             print(*row)
         for minion_id in wheel_hosts:
             print(f"wheel {minion_id}")
+        for minion_id in cloud_hosts:
+            print(f"cloud {minion_id}")
+
+
+def cloud_password(repo, out):
+    """
+    The stand-in cloud takes the admin password the site's pillar already has for it (an
+    operator's existing cloud is what its pillar describes): ``openstack:clouds:<openstack_cloud>``
+    of the host with role ``cloud-admin``. Written to ``out`` (0600), never printed.
+    """
+    import os
+
+    import salt.loader
+
+    repo = pathlib.Path(repo).resolve()
+    with tempfile.TemporaryDirectory(prefix="lab-cloud-") as tmp:
+        opts = _pillar_opts(repo, tmp)
+        functions = salt.loader.minion_mods(opts)
+        site = compile_pillar(repo, "lab-topology", opts, functions).get("site", {})
+        for minion_id in site.get("hosts") or {}:
+            data = compile_pillar(repo, minion_id, opts, functions)
+            if "cloud-admin" not in (data.get("roles") or []):
+                continue
+            name = data.get("openstack_cloud")
+            cloud = ((data.get("openstack") or {}).get("clouds") or {}).get(name) or {}
+            password = (cloud.get("auth") or {}).get("password")
+            if not password:
+                raise SystemExit(
+                    f"labtool: {minion_id}: pillar openstack:clouds:{name}:auth:password is not set"
+                )
+            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(password + "\n")
+            return
+        raise SystemExit("labtool: no host with role cloud-admin in the pillar")
 
 
 def finger(pubkey):
@@ -193,6 +235,8 @@ def main(argv):
     cmd, args = argv[1], argv[2:]
     if cmd == "topology":
         topology(*args)
+    elif cmd == "cloud-password":
+        cloud_password(*args)
     elif cmd == "finger":
         finger(*args)
     elif cmd == "genkeys":

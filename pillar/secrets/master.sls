@@ -4,7 +4,7 @@ openstack:
   clouds:
     demo:
       auth:
-        auth_url: http://10.89.50.10:5000/v3
+        auth_url: http://10.89.50.12:5000/v3
         username: admin
         password: FAKE-demo-admin-password-do-not-use
         project_name: admin

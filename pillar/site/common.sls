@@ -6,6 +6,7 @@ site:
   hosts:
     master: 10.89.50.10
     ironic1: 10.89.50.11
+    controller1: 10.89.50.12
     ceph1: 10.89.50.21
     ceph2: 10.89.50.22
     ceph3: 10.89.50.23

@@ -45,11 +45,15 @@ def lab(*args, check=True, timeout=900):
 
 
 def read_topology():
-    rows = {}
+    rows, clouds = {}, []
     for line in (LABDIR / "topology").read_text().splitlines():
         name, value, *kind = line.split()
-        if name not in ("network", "wheel"):
+        if name == "cloud":
+            clouds.append(value)  # the host runs the stand-in cloud (lab/lab)
+        elif name not in ("network", "wheel"):
             rows[name] = {"ip": value, "kind": kind[0]}
+    for name in clouds:
+        rows[name]["cloud"] = True
     return rows
 
 
