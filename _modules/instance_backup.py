@@ -892,12 +892,7 @@ def list_(server, name=None, cloud=None):
                 continue
             taken = parsed[0]
         else:
-            match = re.match(r"^.+-(\d{12})-[A-Za-z0-9_]+$", image.get("name") or "")
-            if match:
-                try:
-                    taken = datetime.datetime.strptime(match[1], STAMP_FORMAT).replace(tzinfo=datetime.UTC)
-                except ValueError:
-                    taken = None
+            taken = _stamp_of(image)
         rows.append(
             {
                 "id": image["id"],
@@ -913,13 +908,34 @@ def list_(server, name=None, cloud=None):
     return rows
 
 
+def _stamp_of(image):
+    """When a backup was taken, from the stamp in its name (``<name>-<YYYYmmddHHMM>-<type>``)."""
+    match = re.match(r"^.+-(\d{12})-[A-Za-z0-9_]+$", image.get("name") or "")
+    if not match:
+        return None
+    try:
+        return datetime.datetime.strptime(match[1], STAMP_FORMAT).replace(tzinfo=datetime.UTC)
+    except ValueError:
+        return None
+
+
+def newest_first_key(image):
+    """
+    The order of a server's backups, newest first when sorted in reverse: the time in the name,
+    then ``created_at`` (Glance keeps it to the second: two backups of one second tie there),
+    then the id. ``list`` and ``restore ... latest`` use the same order.
+    """
+    taken = _stamp_of(image)
+    return (taken.strftime(STAMP_FORMAT) if taken else "", image.get("created_at") or "", image["id"])
+
+
 def _resolve_backup(conn, server, ref):
     backups = _backups_of(conn, server)
     active = [b for b in backups if b.get("status") == "active"]
     if ref == "latest":
         if not active:
             raise CommandExecutionError(f"server {server['name']} has no active backup to restore")
-        return max(active, key=lambda b: (b.get("created_at") or "", b["id"]))
+        return max(active, key=newest_first_key)
     found = [b for b in backups if ref in (b["id"], b.get("name"))]
     if not found:
         # Not one of this server's backups: say what it is, if anything.

@@ -304,3 +304,17 @@ def test_policy_job_kwargs_carry_only_what_is_set():
         "cloud": "admin",
     }
     assert state.job_name("nightly") == "instance_backup-nightly"
+
+
+def test_latest_backup_follows_the_time_in_its_name_before_created_at():
+    # Glance's created_at has 1 s resolution: a backup seeded earlier but recorded in the same
+    # second as a new one must not win "latest" on its random id.
+    seeded = {"id": "ffff", "name": "own-202503030200-daily", "created_at": "2026-12-02T12:00:00Z"}
+    new = {"id": "0000", "name": "own-202612021200-daily", "created_at": "2026-12-02T12:00:00Z"}
+    assert max([seeded, new], key=mod.newest_first_key) is new
+    # same stamp, same second: the id decides, always the same way
+    twin = dict(new, id="1111")
+    assert max([new, twin], key=mod.newest_first_key) is twin
+    # a name without a stamp sorts before stamped ones, then by created_at
+    odd = {"id": "9999", "name": "manual", "created_at": "2027-01-01T00:00:00Z"}
+    assert max([odd, seeded], key=mod.newest_first_key) is seeded
