@@ -28,7 +28,6 @@ import subprocess
 import time
 
 import pytest
-import requests
 
 from tests.support.loader import load_file
 
@@ -76,19 +75,14 @@ def measure(inst, fn):
     return {"seconds": round(seconds, 2), "requests": inst.request_count() - before}
 
 
-def wait_states(inst, session, names, want, timeout=900):
-    """Raw baseline helper: one GET per node per tick, as a simple concurrent script does."""
+def wait_states(inst, request, names, want, timeout=900):
+    """Raw baseline helper: one GET per node per tick, as a simple concurrent script does
+    (``request``: harness.raw_requester, which retries connections reset under load)."""
     deadline = time.monotonic() + timeout
     for name in names:
         while True:
             assert time.monotonic() < deadline, f"{name} did not reach {want}"
-            try:
-                row = session.get(
-                    f"{inst.url}/v1/nodes/{name}?fields=provision_state", headers=MV, timeout=30
-                ).json()
-            except requests.exceptions.ConnectionError:  # reset under load: poll again
-                time.sleep(0.2)
-                continue
+            row = request("GET", f"{inst.url}/v1/nodes/{name}?fields=provision_state").json()
             if row["provision_state"] == want:
                 break
             assert "failed" not in row["provision_state"], row
@@ -97,18 +91,7 @@ def wait_states(inst, session, names, want, timeout=900):
 
 
 def run_raw(inst, specs):
-    session = requests.Session()
-    adapter = requests.adapters.HTTPAdapter(pool_maxsize=32)
-    session.mount("http://", adapter)
-
-    def retried(method, url, **kw):
-        # Ironic's API resets connections under load: retry those (a POST that did land gets 409).
-        for attempt in range(6):
-            try:
-                return session.request(method, url, headers=MV, timeout=60, **kw)
-            except requests.exceptions.ConnectionError:
-                time.sleep(0.2 * 2**attempt)
-        return session.request(method, url, headers=MV, timeout=60, **kw)
+    retried = harness.raw_requester(MV)
 
     def one(spec):
         body = {k: spec[k] for k in ("name", "driver", "driver_info", "properties")}
@@ -128,7 +111,7 @@ def run_raw(inst, specs):
                     break
                 time.sleep(0.5)
             r.raise_for_status()
-            wait_states(inst, session, [uuid], want)
+            wait_states(inst, retried, [uuid], want)
 
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         list(pool.map(one, specs))

@@ -90,17 +90,7 @@ def settled_log(inst, wait=0.5):
 
 def create_raw(inst, specs):
     """Create the nodes (in ``enroll``) and their ports, 16 at a time, through the raw API."""
-    session = requests.Session()
-    session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=32))
-
-    def retried(method, url, **kw):
-        # Ironic's API resets connections under load: retry those (a POST that landed gets 409).
-        for attempt in range(6):
-            try:
-                return session.request(method, url, headers=MV, timeout=60, **kw)
-            except requests.exceptions.ConnectionError:
-                time.sleep(0.2 * 2**attempt)
-        return session.request(method, url, headers=MV, timeout=60, **kw)
+    retried = harness.raw_requester(MV)
 
     def one(spec):
         body = {k: spec[k] for k in ("name", "driver", "driver_info", "properties")}
