@@ -120,6 +120,26 @@ def raw_requester(headers, pool_size=32):
     return request
 
 
+def create_node(request, base_url, spec):
+    """
+    Create one node of a bench spec (``name``, ``driver``, ``driver_info``, ``properties``,
+    ``ports``) and its ports through the raw API with ``request`` (``raw_requester``); returns its
+    uuid. A 409 means an earlier attempt landed before its connection was reset: the node (or
+    port) is there already.
+    """
+    body = {k: spec[k] for k in ("name", "driver", "driver_info", "properties")}
+    r = request("POST", f"{base_url}/v1/nodes", json=body)
+    if r.status_code == 409:
+        r = request("GET", f"{base_url}/v1/nodes/{spec['name']}")
+    r.raise_for_status()
+    uuid = r.json()["uuid"]
+    for port in spec["ports"]:
+        r = request("POST", f"{base_url}/v1/ports", json={"address": port["address"], "node_uuid": uuid})
+        if r.status_code != 409:
+            r.raise_for_status()
+    return uuid
+
+
 def minion_opts(tmpdir, clouds, extra=None):
     import salt.config
 

@@ -93,16 +93,7 @@ def create_raw(inst, specs):
     retried = harness.raw_requester(MV)
 
     def one(spec):
-        body = {k: spec[k] for k in ("name", "driver", "driver_info", "properties")}
-        r = retried("POST", f"{inst.url}/v1/nodes", json=body)
-        if r.status_code == 409:
-            r = retried("GET", f"{inst.url}/v1/nodes/{spec['name']}")
-        r.raise_for_status()
-        uuid = r.json()["uuid"]
-        for port in spec["ports"]:
-            r = retried("POST", f"{inst.url}/v1/ports", json={"address": port["address"], "node_uuid": uuid})
-            if r.status_code != 409:
-                r.raise_for_status()
+        harness.create_node(retried, inst.url, spec)
 
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         list(pool.map(one, specs))
