@@ -1,8 +1,9 @@
 # Site-wide data every host may read. No secrets here: this file reaches every minion.
+{%- set site_network = '10.89.50.0/24' %}
 site:
   name: demo
   domain: lab.stacksalt.test
-  network: 10.89.50.0/24
+  network: {{ site_network }}
   hosts:
     master: 10.89.50.10
     ironic1: 10.89.50.11
@@ -13,3 +14,11 @@ site:
     compute1: 10.89.50.31
     edge1: 10.89.50.40
     spare1: 10.89.50.50
+
+# Every minion publishes its own addresses on the site network in the Salt mine; formulas read
+# other hosts' addresses from there (salt/lib/addresses.jinja) instead of from typed pillar.
+# Addresses only: the mine is readable by every minion (tests/lab hostile tier checks it).
+mine_functions:
+  stacksalt_address:
+    - mine_function: network.ip_addrs
+    - cidr: {{ site_network }}
