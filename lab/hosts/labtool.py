@@ -10,6 +10,11 @@ Helpers for lab/lab that need Python (run with the repository's .venv interprete
     labtool.py summary [--wall WALL.txt] SALT.json SSH.json
                                         per-host summary of `salt --out=json --static` and
                                         `salt-ssh --out=json --static` state runs; exit 1 on failure
+    labtool.py progress LABEL JID SECONDS EVENTS "MINION..." "DONE..."
+                                        one progress line of a running job: DONE (the minions whose
+                                        return the master's job cache holds) and the pending ones,
+                                        with what their state events (EVENTS: `salt-run
+                                        state.event` output) claim: states run, the slowest so far
 
 The topology comes from pillar, compiled by Salt itself for each id: the ids and addresses are
 `site:hosts` (pillar/site/common.sls) and the kind follows each host's `roles`:
@@ -21,6 +26,7 @@ lab starts its stand-in OpenStack cloud there).
 
 import copy
 import json
+import math
 import pathlib
 import sys
 import tempfile
@@ -229,6 +235,131 @@ def summary(*paths):
     return 1 if bad else 0
 
 
+# ---------------------------------------------------------------- progress of a running job
+# A minion with `state_events: True` fires one event per state it ran on the master's bus:
+# tag salt/job/<jid>/prog/<minion>/<run_num>, and the master passes on the minion's load:
+# {"id": <minion>, "tag": <tag>, "jid": <jid>, "cmd": "_minion_event",
+#  "data": {"ret": <the state's return: __id__, __sls__, name, result, duration (ms)...>,
+#           "len": <the number of states of the run>}}
+# (salt/state.py State.event, salt/daemons/masterapi.py _minion_event). Every field is the
+# minion's own claim: these lines are only printed, never acted on, and the text a minion sends
+# is shown only in printable characters and cut short (a hostile minion writes no escapes to
+# the operator's terminal).
+
+MAX_STATE_MS = 7 * 24 * 3600 * 1000.0  # a longer duration is not a duration
+
+
+def _printable(value, limit=80):
+    text = "".join(c if c.isprintable() else "?" for c in str(value))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def parse_progress_event(line, jid, minions):
+    """
+    One line of ``salt-run state.event`` ("TAG<tab>JSON") as (minion, run_num, total, state),
+    or None when it is not a progress event of job ``jid`` from one of ``minions``.
+    ``total`` is the run's claimed number of states (None if absent), ``state`` is
+    (state id, sls, seconds) or None when the return carries no usable duration.
+    """
+    tag, sep, payload = line.rstrip("\n").partition("\t")
+    if not sep:
+        return None
+    parts = tag.split("/")
+    if len(parts) != 6 or parts[:2] != ["salt", "job"] or parts[2] != jid or parts[3] != "prog":
+        return None
+    minion, run_num = parts[4], parts[5]
+    if minion not in minions or not run_num.isdigit():
+        return None
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    # "id" is the sender the master authenticated (its request channel checks the load's id
+    # against the minion's session); the tag is free text: a minion naming another in it is ignored
+    if data.get("id") != minion or data.get("jid", jid) != jid:
+        return None
+    inner = data.get("data")
+    ret = inner.get("ret") if isinstance(inner, dict) else None
+    if not isinstance(ret, dict):
+        return None
+    total = inner.get("len")
+    if not isinstance(total, int) or isinstance(total, bool) or total <= 0:
+        total = None
+    state = None
+    duration = ret.get("duration")
+    if (
+        isinstance(duration, int | float)
+        and not isinstance(duration, bool)
+        and math.isfinite(duration)
+        and 0 <= duration <= MAX_STATE_MS
+    ):
+        state_id = ret.get("__id__") or ret.get("name") or "?"
+        state = (_printable(state_id), _printable(ret.get("__sls__") or "", 60), duration / 1000.0)
+    return minion, int(run_num), total, state
+
+
+def job_progress(lines, jid, minions):
+    """
+    What the progress events of job ``jid`` say so far: ({minion: (states run, total or None)},
+    slowest) with slowest = (minion, state id, sls, seconds) or None. A repeated event (same
+    minion and run number) counts once; the first of equally slow states stays the slowest.
+    """
+    minions = set(minions)
+    runs, totals, slowest = {}, {}, None
+    for line in lines:
+        event = parse_progress_event(line, jid, minions)
+        if event is None:
+            continue
+        minion, run_num, total, state = event
+        runs.setdefault(minion, set()).add(run_num)
+        if total is not None:
+            totals[minion] = max(total, totals.get(minion, 0))
+        if state is not None and (slowest is None or state[2] > slowest[3]):
+            slowest = (minion, *state)
+    counts = {m: (len(r), totals.get(m)) for m, r in runs.items()}
+    return counts, slowest
+
+
+def format_progress(label, seconds, minions, done, counts, slowest):
+    """
+    One line: ``LABEL 75 s: done 5/8 (a b ...), pending c [212/530 states] d; slowest so far:
+    c state-id (sls) 190.2 s``. ``done`` counts only names of ``minions``; pending keeps the
+    order of ``minions``.
+    """
+    done = sorted(set(done) & set(minions))
+    pending = [m for m in minions if m not in done]
+    items = []
+    for minion in pending:
+        ran, total = counts.get(minion, (0, None))
+        if ran:
+            items.append(f"{minion} [{ran}/{total} states]" if total else f"{minion} [{ran} states]")
+        else:
+            items.append(minion)
+    line = f"{label} {int(seconds)} s: done {len(done)}/{len(minions)}"
+    if done:
+        line += f" ({' '.join(done)})"
+    line += f", pending {' '.join(items) if items else 'none'}; "
+    if slowest is None:
+        line += "slowest so far: no state events (minion option state_events)"
+    else:
+        minion, state_id, sls, secs = slowest
+        line += f"slowest so far: {minion} {state_id}{f' ({sls})' if sls else ''} {secs:.1f} s"
+    return line
+
+
+def progress(label, jid, seconds, events, minions, done):
+    minions = sorted(set(minions.split()))
+    path = pathlib.Path(events)
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            counts, slowest = job_progress(handle, jid, minions)
+    except FileNotFoundError:
+        counts, slowest = {}, None
+    print(format_progress(label, float(seconds), minions, done.split(), counts, slowest))
+
+
 def main(argv):
     if len(argv) < 2:
         raise SystemExit(__doc__)
@@ -243,6 +374,8 @@ def main(argv):
         genkeys(*args)
     elif cmd == "summary":
         return summary(*args)
+    elif cmd == "progress":
+        progress(*args)
     else:
         raise SystemExit(f"labtool: unknown command {cmd}\n{__doc__}")
     return 0
