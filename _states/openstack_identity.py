@@ -30,7 +30,7 @@ service user, project and roles), idempotently.
     ironic-keystone-user:
       openstack_identity.user_present:
         - name: ironic
-        - password: {{ pillar['ironic']['keystone_password'] }}
+        - password_pillar: ironic:keystone_password   # read on the minion: never in the rendered state
         - default_project: service
         - email: ironic@example.org
         - require:
@@ -292,6 +292,7 @@ def project_present(name, domain="default", description=None, enabled=True, clou
 def user_present(
     name,
     password=None,
+    password_pillar=None,
     domain="default",
     default_project=None,
     project_domain=None,
@@ -311,6 +312,10 @@ def user_present(
         The user name.
     password
         Its password (unset: not managed). Never returned, logged or put in ``changes``.
+    password_pillar
+        Instead of ``password``: the pillar key that holds it (``openstack:user_passwords:ironic``),
+        read here on the minion, so the rendered state (``state.show_sls``, the state cache)
+        never carries the password.
     domain
         Its domain, by id or name.
     default_project
@@ -318,7 +323,24 @@ def user_present(
     enabled, email, description
         As Keystone keeps them (email and description unset: left as they are).
     """
-    ret, where, spec = _start("user", locals())
+    args = dict(locals())
+    if password_pillar is not None:
+        where = pillar_key or f"openstack_identity:user:{name}"
+        if password is not None:
+            ret = _ret(name)
+            ret["comment"] = f"{where}: give password or password_pillar, not both; nothing was changed"
+            return ret
+        password = __salt__["pillar.get"](password_pillar, None)
+        if password in (None, ""):
+            ret = _ret(name)
+            ret["comment"] = (
+                f"{where}:password_pillar: pillar key '{password_pillar}' is not set for this "
+                "minion; nothing was changed"
+            )
+            return ret
+    args.pop("password_pillar")
+    args["password"] = password
+    ret, where, spec = _start("user", args)
     if spec is None:
         return ret
     label = f"User '{name}'"

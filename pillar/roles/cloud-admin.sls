@@ -2,9 +2,40 @@
 # node enrolment). Credentials come from secrets/<id>.sls of that host only.
 openstack_cloud: demo
 
-# Cloud objects for the openstack formula (salt/openstack, see its pillar.example). Not in
-# top.sls: the lab has no Nova; `salt master state.apply openstack` on a site that has one.
+# Cloud objects for the openstack formula (salt/openstack, see its pillar.example).
+# Passwords of the users below: openstack:user_passwords in this host's secrets.
 openstack:
+  identity:
+    projects:
+      service: {description: Service project}
+    services:
+      # Ironic joins the existing cloud: its catalog entry, its endpoints at the address the
+      # Ironic host publishes in the mine, its service user.
+      ironic:
+        type: baremetal
+        description: Ironic bare metal provisioning
+        endpoints:
+          public: {host: ironic1, port: 6385}
+          internal: {host: ironic1, port: 6385}
+    users:
+      ironic:
+        default_project: service
+        roles:
+          service: [admin, service]
+  networks:
+    # The flat provider network Ironic provisions and cleans nodes on (ironic:neutron:cleaning_network)
+    baremetal:
+      provider_network_type: flat
+      provider_physical_network: baremetal
+      shared: true
+      description: Ironic provisioning and cleaning
+      subnets:
+        baremetal-v4:
+          cidr: 10.89.60.0/24
+          gateway_ip: none
+          enable_dhcp: false
+          allocation_pools:
+            - {start: 10.89.60.100, end: 10.89.60.200}
   flavors:
     baremetal:
       vcpus: 1
@@ -25,7 +56,8 @@ openstack:
   aggregates:
     baremetal-hosts:
       metadata: {baremetal: "true"}
-      hosts: [ironic1]
+      # the nova-compute of the Ironic host (a pattern: no failure before it has registered)
+      hosts_matching: "ironic*"
     virtual-hosts:
       metadata: {baremetal: "false"}
       hosts_matching: "*compute*"

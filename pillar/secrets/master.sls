@@ -11,3 +11,7 @@ openstack:
         user_domain_name: Default
         project_domain_name: Default
       region_name: RegionOne
+  # Keystone service users the openstack formula registers (the same password goes in the
+  # service host's own secrets: secrets/ironic1.sls)
+  user_passwords:
+    ironic: FAKE-ironic-keystone-password

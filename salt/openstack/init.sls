@@ -1,7 +1,10 @@
-{#- Cloud objects from pillar: flavors, host aggregates, properties of existing images. Runs on
-    the host that talks to the OpenStack APIs (role cloud-admin), not on the cloud's hosts. #}
+{#- Cloud objects from pillar: Keystone registrations, networks, flavors, host aggregates,
+    properties of existing images. Runs on the host that talks to the OpenStack APIs (role
+    cloud-admin), not on the cloud's hosts. #}
 include:
   - .validate
+  - .identity
+  - .networks
   - .flavors
   - .aggregates
   - .images

@@ -8,43 +8,17 @@ that the site's pillar reaches it (the master's modules with the cloud-admin cre
 """
 
 import json
-import shlex
+import pathlib
 
 import pytest
+import yaml
+
+from .cloudcli import CLOUD, cli, openstack, run
 
 pytestmark = pytest.mark.lab
 
-CLOUD = "controller1"
-CLOUD_DIR = "/var/lib/stacksalt-cloud"
+REPO = pathlib.Path(__file__).resolve().parents[2]
 CATALOG = {"identity": 5000, "image": 9292, "placement": 8778, "network": 9696, "compute": 8774}
-
-
-def run(hosts, name, cmd):
-    result = hosts[name].run(cmd)
-    assert result.rc == 0, f"{name}: {cmd}: {result.stdout[-3000:]}{result.stderr[-3000:]}"
-    return result.stdout
-
-
-def venv(hosts):
-    """The stand-in's venv on controller1 (mounted from the build host), from its unit."""
-    unit = run(hosts, CLOUD, "systemctl show -p Environment --value stacksalt-cloud.service")
-    for item in unit.split():
-        if item.startswith("STACKSALT_OPENSTACK_VENV="):
-            return item.split("=", 1)[1]
-    raise AssertionError(f"no STACKSALT_OPENSTACK_VENV in the unit's environment: {unit}")
-
-
-def openstack(hosts, *args):
-    """The `openstack` command line on controller1, as the cloud's admin (its clouds.yaml)."""
-    return (
-        f"env OS_CLIENT_CONFIG_FILE={CLOUD_DIR}/clouds.yaml OS_CLOUD=admin "
-        f"{shlex.quote(venv(hosts) + '/bin/openstack')} {shlex.join(args)}"
-    )
-
-
-def cli(hosts, *args):
-    """`openstack <args> -f json` on controller1, parsed."""
-    return json.loads(run(hosts, CLOUD, openstack(hosts, *args, "-f", "json")))
 
 
 def test_the_stand_in_cloud_runs_on_its_host(hosts, lab_up):
@@ -93,3 +67,59 @@ def test_glance_stores_images_in_the_lab_ceph_cluster(hosts, first_apply):
         assert image["id"] in listed, listed
     finally:
         hosts[CLOUD].run(openstack(hosts, "image", "delete", image["id"]) + "; rm -f /root/probe.raw")
+
+
+# What the cloud-admin role's pillar asks of the cloud (the openstack formula, applied to the
+# master by `salt '*' state.apply`), read from the shipped pillar and checked with the CLI.
+ADMIN_PILLAR = yaml.safe_load((REPO / "pillar/roles/cloud-admin.sls").read_text())["openstack"]
+
+
+def test_ironic_is_in_the_catalog_at_the_address_its_host_publishes(hosts, lab_up, first_apply):
+    ip = lab_up["ironic1"]["ip"]
+    catalog = {entry["Type"]: entry for entry in cli(hosts, "catalog", "list")}
+    assert catalog.get("baremetal", {}).get("Name") == "ironic", sorted(catalog)
+    endpoints = {e["interface"]: e["url"] for e in catalog["baremetal"]["Endpoints"]}
+    assert endpoints == {"public": f"http://{ip}:6385", "internal": f"http://{ip}:6385"}, endpoints
+
+
+def test_the_ironic_service_user_has_its_roles_on_the_service_project(hosts, first_apply):
+    user = cli(hosts, "user", "show", "ironic")
+    assert user["enabled"] is True, user
+    assignments = cli(
+        hosts, "role", "assignment", "list", "--user", "ironic", "--project", "service", "--names"
+    )
+    roles = {a["Role"] for a in assignments}
+    assert roles == set(ADMIN_PILLAR["identity"]["users"]["ironic"]["roles"]["service"]), assignments
+
+
+def test_the_baremetal_network_and_subnet_are_as_the_pillar_says(hosts, first_apply):
+    wanted = ADMIN_PILLAR["networks"]["baremetal"]
+    network = cli(hosts, "network", "show", "baremetal")
+    assert network["provider:network_type"] == wanted["provider_network_type"], network
+    assert network["provider:physical_network"] == wanted["provider_physical_network"], network
+    assert network["shared"] is wanted["shared"], network
+    subnet_wanted = wanted["subnets"]["baremetal-v4"]
+    subnet = cli(hosts, "subnet", "show", "baremetal-v4")
+    assert subnet["network_id"] == network["id"], subnet
+    assert subnet["cidr"] == subnet_wanted["cidr"], subnet
+    assert subnet["enable_dhcp"] is False and subnet["gateway_ip"] is None, subnet
+    pools = [{"start": p["start"], "end": p["end"]} for p in subnet["allocation_pools"]]
+    assert pools == subnet_wanted["allocation_pools"], subnet
+
+
+def test_the_flavors_carry_their_extra_specs(hosts, first_apply):
+    for name, wanted in ADMIN_PILLAR["flavors"].items():
+        flavor = cli(hosts, "flavor", "show", name)
+        assert (flavor["vcpus"], flavor["ram"], flavor["disk"]) == (
+            wanted["vcpus"],
+            wanted["ram"],
+            wanted["disk"],
+        ), flavor
+        specs = {k: str(v) for k, v in wanted.get("extra_specs", {}).items()}
+        assert flavor["properties"] == specs, (name, flavor["properties"])
+
+
+def test_the_aggregates_carry_their_metadata(hosts, first_apply):
+    for name, wanted in ADMIN_PILLAR["aggregates"].items():
+        aggregate = cli(hosts, "aggregate", "show", name)
+        assert aggregate["properties"] == wanted["metadata"], (name, aggregate)

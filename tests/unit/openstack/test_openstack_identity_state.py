@@ -581,3 +581,38 @@ def test_a_keystone_that_is_down_is_a_command_error(salt_loader):
     with pytest.raises(CommandExecutionError) as info:
         module.find_service("ironic")
     assert str(info.value).startswith("looking up service 'ironic' in Keystone: "), str(info.value)
+
+
+def test_password_by_pillar_key_is_read_on_the_minion_and_checked(state, execution):
+    execution["pillar.get"] = MagicMock(return_value=PASSWORD)
+    execution["openstack_identity.check_password"].return_value = False
+    ret = state.user_present("ironic", password_pillar="openstack:user_passwords:ironic")
+    execution["pillar.get"].assert_called_once_with("openstack:user_passwords:ironic", None)
+    execution["openstack_identity.check_password"].assert_called_once_with(
+        "ironic", PASSWORD, domain="default", cloud=None
+    )
+    assert ret["changes"] == {"password": "changed"}
+    assert PASSWORD not in str(ret)
+
+
+def test_password_pillar_key_that_is_not_set_fails_naming_it(state, execution):
+    execution["pillar.get"] = MagicMock(return_value=None)
+    ret = state.user_present(
+        "ironic",
+        password_pillar="openstack:user_passwords:ironic",
+        pillar_key="openstack:identity:users:ironic",
+    )
+    assert ret == _expected(
+        False,
+        "openstack:identity:users:ironic:password_pillar: pillar key 'openstack:user_passwords:ironic' "
+        "is not set for this minion; nothing was changed",
+    )
+    assert not _writes(execution)
+    execution["openstack_identity.find_user"].assert_not_called()
+
+
+def test_password_and_password_pillar_together_are_refused(state, execution):
+    ret = state.user_present("ironic", password=PASSWORD, password_pillar="openstack:user_passwords:ironic")
+    assert ret["result"] is False and "not both" in ret["comment"], ret
+    assert PASSWORD not in str(ret)
+    assert not _writes(execution)
