@@ -1,7 +1,9 @@
 # Hosts with the ironic role: Ironic from Debian's packages (ironic-api under uwsgi,
-# ironic-conductor, JSON-RPC between them), SQLite, no Keystone (noauth: the lab only),
-# and a demo enrolment of fake-hardware nodes. BMC passwords: secrets/<id>.sls
-# (ironic:node_secrets). Formula reference: salt/ironic/pillar.example, docs/ironic.md.
+# ironic-conductor, JSON-RPC between them), SQLite, joined to the site's cloud (Keystone
+# tokens, its service user in [service_catalog]/[neutron]/[glance]), and a demo enrolment of
+# fake-hardware nodes. Secrets in secrets/<id>.sls: ironic:keystone_password,
+# ironic:node_secrets (BMC passwords), the nodes cloud's password. Formula reference:
+# salt/ironic/pillar.example, docs/ironic.md.
 ironic:
   lookup:
     install:
@@ -10,15 +12,17 @@ ironic:
     host_ip: 0.0.0.0
     port: 6385
     workers: 2
-  auth_strategy: noauth
-  # noauth on 0.0.0.0: anyone who reaches port 6385 can drive the BMCs. The lab's network is
-  # internal to this machine; the schema refuses this pairing unless it is said out loud.
-  allow_insecure_noauth: true
+  auth_strategy: keystone
+  # The service user openstack.identity registers on the cloud-admin host; Keystone's address
+  # is the one the cloud host publishes in the Salt mine.
+  keystone:
+    auth_url: {host: controller1, port: 5000, path: /v3}
   database:
     connection: sqlite:////var/lib/ironic/ironic.sqlite
   enabled_hardware_types: [fake-hardware, ipmi, redfish]
   enabled_interfaces:
-    # no Neutron in the lab: the flat network interface would ask it about cleaning_network
+    # noop: the stand-in cloud's Neutron has no ML2 mechanism driver that binds baremetal
+    # ports (networking-baremetal), so `flat` could not plug nodes into cleaning_network
     network: [noop]
   conductor:
     automated_clean: true
@@ -64,9 +68,16 @@ ironic:
       ports: [{address: "52:54:00:1a:b0:03"}]
       provision_state: enroll
 
-# The Ironic API of this host, for ironic.nodes (noauth: no credentials).
+# The Ironic API of this host, for ironic.nodes, as the Ironic service user (its password:
+# secrets/<id>.sls). Loopback for the API itself; tokens from the cloud's Keystone.
 openstack:
   clouds:
     ironic:
-      auth_type: none
+      auth:
+        auth_url: http://10.89.50.12:5000/v3
+        username: ironic
+        project_name: service
+        user_domain_name: Default
+        project_domain_name: Default
+      region_name: RegionOne
       baremetal_endpoint_override: http://127.0.0.1:6385

@@ -6,3 +6,10 @@ ironic:
     lab-node1: {ipmi_password: FAKE-lab-node1-bmc-password}
     lab-node2: {ipmi_password: FAKE-lab-node2-bmc-password}
     lab-node3: {ipmi_password: FAKE-lab-node3-bmc-password}
+  # the Ironic service user in the site's Keystone (secrets/master.sls registers the same one)
+  keystone_password: FAKE-ironic-keystone-password
+openstack:
+  clouds:
+    ironic:
+      auth:
+        password: FAKE-ironic-keystone-password

@@ -9,27 +9,38 @@ import json
 
 import pytest
 
+from .cloudcli import admin_token
 from .conftest import MEASURED
 
 pytestmark = pytest.mark.lab
 
 IRONIC = "ironic1"
 HARDWARE_TYPES = {"fake-hardware", "ipmi", "redfish"}
-# An HTTP call from the master, as an argument list for testinfra (it quotes each argument).
+# An HTTP call from the master, as an argument list for testinfra (it quotes each argument);
+# Ironic takes Keystone tokens (auth_strategy keystone): the cloud admin's, from the environment.
 FETCH = (
-    "import json, sys, urllib.request as u\n"
+    "import json, os, sys, urllib.request as u\n"
     "req = u.Request(sys.argv[1], data=sys.argv[3].encode() if len(sys.argv) > 3 else None,\n"
     "                method=sys.argv[2], headers={'X-OpenStack-Ironic-API-Version': '1.78',\n"
+    "                                            'X-Auth-Token': os.environ['OS_TOKEN'],\n"
     "                                            'Content-Type': 'application/json'})\n"
-    "print(json.dumps(json.load(u.urlopen(req, timeout=10))))\n"
+    "body = u.urlopen(req, timeout=10).read()\n"
+    "print(json.dumps(json.loads(body) if body else None))\n"
 )
 
 
-def api(hosts, lab_up, path, method="GET", body=None):
+@pytest.fixture(scope="module")
+def token(hosts, second_apply):
+    return admin_token(hosts)
+
+
+def api(hosts, lab_up, token, path, method="GET", body=None):
     """Ironic's API on ironic1, called from the master over the lab network."""
     url = f"http://{lab_up[IRONIC]['ip']}:6385{path}"
     args = [url, method] + ([json.dumps(body)] if body is not None else [])
-    out = hosts["master"].run("python3 -c %s " + " ".join(["%s"] * len(args)), FETCH, *args)
+    out = hosts["master"].run(
+        "env OS_TOKEN=%s python3 -c %s " + " ".join(["%s"] * len(args)), token, FETCH, *args
+    )
     assert out.rc == 0, f"{method} {url}: {out.stderr[-2000:]}"
     return json.loads(out.stdout)
 
@@ -83,34 +94,54 @@ def test_services_run_under_systemd(hosts, second_apply):
     assert "rpc_transport = json-rpc" in conf.content_string
 
 
-def test_api_answers_the_master(hosts, lab_up, second_apply):
-    root = api(hosts, lab_up, "/")
+def test_api_answers_the_master(hosts, lab_up, second_apply, token):
+    root = api(hosts, lab_up, token, "/")
     assert root["default_version"]["id"] == "v1"
-    v1 = api(hosts, lab_up, "/v1")
+    v1 = api(hosts, lab_up, token, "/v1")
     assert v1["id"] == "v1" and any(link["rel"] == "self" for link in v1["links"])
 
 
-def test_conductor_registered_its_hardware_types(hosts, lab_up, second_apply):
-    drivers = {d["name"]: d for d in api(hosts, lab_up, "/v1/drivers")["drivers"]}
+def test_api_and_json_rpc_refuse_a_caller_without_a_token(hosts, lab_up, second_apply):
+    # auth_strategy keystone: the API and the conductor's JSON-RPC port both want a token
+    probe = (
+        "import sys, urllib.request as u, urllib.error as e\n"
+        "try:\n"
+        "    u.urlopen(u.Request(sys.argv[1], data=sys.argv[2].encode() or None,\n"
+        "              headers={'Content-Type': 'application/json'}), timeout=10)\n"
+        "    print('answered')\n"
+        "except e.HTTPError as exc:\n"
+        "    print(exc.code)\n"
+    )
+    ip = lab_up[IRONIC]["ip"]
+    rpc = json.dumps({"jsonrpc": "2.0", "method": "get_node_with_token", "params": {}, "id": 1})
+    for url, body in ((f"http://{ip}:6385/v1/nodes", ""), (f"http://{ip}:8089", rpc)):
+        out = hosts["master"].run("python3 -c %s %s %s", probe, url, body)
+        assert out.rc == 0, out.stderr
+        assert out.stdout.strip() == "401", (url, out.stdout)
+
+
+def test_conductor_registered_its_hardware_types(hosts, lab_up, second_apply, token):
+    drivers = {d["name"]: d for d in api(hosts, lab_up, token, "/v1/drivers")["drivers"]}
     assert set(drivers) == HARDWARE_TYPES
     assert all(d["hosts"] == [IRONIC] for d in drivers.values()), drivers
-    conductors = api(hosts, lab_up, "/v1/conductors")["conductors"]
+    conductors = api(hosts, lab_up, token, "/v1/conductors")["conductors"]
     assert [(c["hostname"], c["alive"]) for c in conductors] == [(IRONIC, True)]
 
 
-def test_pillar_nodes_are_enrolled_in_their_provision_states(hosts, lab_up, second_apply):
+def test_pillar_nodes_are_enrolled_in_their_provision_states(hosts, lab_up, second_apply, token):
     wanted = pillar_nodes(hosts)
     live = {
         n["name"]: n
         for n in api(
             hosts,
             lab_up,
+            token,
             "/v1/nodes?fields=uuid,name,provision_state,driver,resource_class,"
             "properties,driver_info,last_error",
         )["nodes"]
     }
     assert set(live) == {n["name"] for n in wanted}
-    ports = api(hosts, lab_up, "/v1/ports?fields=address,node_uuid")["ports"]
+    ports = api(hosts, lab_up, token, "/v1/ports?fields=address,node_uuid")["ports"]
     for node in wanted:
         got = live[node["name"]]
         assert got["provision_state"] == node["provision_state"], (node["name"], got)
@@ -142,23 +173,25 @@ def test_second_apply_changes_nothing_on_ironic1(second_apply):
     assert all(r["result"] is True for r in returns.values())
 
 
-def test_enrolment_state_repairs_drift(hosts, lab_up, second_apply):
+def test_enrolment_state_repairs_drift(hosts, lab_up, second_apply, token):
     """A property edited behind Salt's back and a removed port come back with ironic.nodes."""
-    node = api(hosts, lab_up, "/v1/nodes/lab-node3?fields=uuid,properties")
+    node = api(hosts, lab_up, token, "/v1/nodes/lab-node3?fields=uuid,properties")
     api(
         hosts,
         lab_up,
+        token,
         "/v1/nodes/lab-node3",
         "PATCH",
         [{"op": "replace", "path": "/properties/cpus", "value": 99}],
     )
-    (port,) = api(hosts, lab_up, f"/v1/ports?node_uuid={node['uuid']}&fields=uuid")["ports"]
+    (port,) = api(hosts, lab_up, token, f"/v1/ports?node_uuid={node['uuid']}&fields=uuid")["ports"]
     url = f"http://{lab_up[IRONIC]['ip']}:6385/v1/ports/{port['uuid']}"
     deleted = hosts["master"].run(
-        "python3 -c %s %s",
+        "python3 -c %s %s %s",
         "import sys, urllib.request as u; u.urlopen(u.Request(sys.argv[1], method='DELETE', "
-        "headers={'X-OpenStack-Ironic-API-Version': '1.78'}), timeout=10)",
+        "headers={'X-OpenStack-Ironic-API-Version': '1.78', 'X-Auth-Token': sys.argv[2]}), timeout=10)",
         url,
+        token,
     )
     assert deleted.rc == 0, deleted.stderr
 
@@ -167,8 +200,8 @@ def test_enrolment_state_repairs_drift(hosts, lab_up, second_apply):
     assert enrolled["result"] is True, enrolled["comment"]
     assert enrolled["changes"], "the drift was not seen"
     assert "FAKE-lab-node" not in json.dumps(ret)
-    assert api(hosts, lab_up, "/v1/nodes/lab-node3?fields=properties")["properties"]["cpus"] == 2
-    ports = api(hosts, lab_up, f"/v1/ports?node_uuid={node['uuid']}&fields=address")["ports"]
+    assert api(hosts, lab_up, token, "/v1/nodes/lab-node3?fields=properties")["properties"]["cpus"] == 2
+    ports = api(hosts, lab_up, token, f"/v1/ports?node_uuid={node['uuid']}&fields=address")["ports"]
     assert [p["address"] for p in ports] == ["52:54:00:1a:b0:03"]
 
     again = salt_json(hosts, IRONIC, "state.apply", "ironic.nodes")[IRONIC]

@@ -31,7 +31,9 @@ OTHER_HOSTS_KEYS = (
     "ceph:keys:clients:glance",
     "ceph:keys:clients:cinder",
     "ironic:node_secrets",
+    "ironic:keystone_password",
     "openstack:clouds",
+    "openstack:user_passwords",
 )
 
 

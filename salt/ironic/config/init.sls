@@ -12,8 +12,38 @@
 {%-   set database = {'connection': settings.database.connection} %}
 {%- endif %}
 {%- do conf.update({'database': database}) %}
+{#- Keystone and API URLs may name a host: its address comes from the Salt mine. #}
+{%- import 'lib/addresses.jinja' as addresses with context %}
+{%- set keystone = dict(settings.keystone) %}
+{%- set service_catalog = dict(settings.service_catalog) %}
+{%- set unresolved = [] %}
+{%- for where, holder, key in [('keystone:auth_url', keystone, 'auth_url'),
+                                ('keystone:www_authenticate_uri', keystone, 'www_authenticate_uri'),
+                                ('service_catalog:endpoint_override', service_catalog, 'endpoint_override')] %}
+{%-   if holder[key] %}
+{%-     set resolved = addresses.url(holder[key]) | trim %}
+{%-     do holder.update({key: resolved}) %}
+{%-     if not resolved %}
+{%-       do unresolved.append('ironic:' ~ where ~ ' (host ' ~ settings[where.split(':')[0]][key].host ~ ')') %}
+{%-     endif %}
+{%-   endif %}
+{%- endfor %}
+{%- if keystone.auth_url and not keystone.www_authenticate_uri %}
+{%-   do keystone.update({'www_authenticate_uri': keystone.auth_url}) %}
+{%- endif %}
+{%- do conf.update({'keystone': keystone, 'service_catalog': service_catalog}) %}
 include:
   - {{ tplroot }}.install
+{%- if unresolved %}
+
+ironic-config-addresses-resolved:
+  test.fail_without_changes:
+    - name: >-
+        {{ unresolved | join(', ') }}: no address in the Salt mine for that host; nothing was
+        changed. Run `salt HOST mine.update` on it (it publishes stacksalt_address), then apply again.
+    - require_in:
+      - file: ironic-config-file-managed
+{%- endif %}
 
 ironic-config-dir-managed:
   file.directory:

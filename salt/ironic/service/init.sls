@@ -60,7 +60,7 @@ ironic-service-waiter-managed:
     - makedirs: True
 
 {#- Salt's cmd.run runs its command through a shell: each value is quoted, the line is a YAML string. #}
-{%- set waiter_cmd = [settings.install.python, waiter, 'http://127.0.0.1:' ~ settings.api.port] %}
+{%- set waiter_cmd = [settings.install.python, waiter, '--config', settings.config_dir ~ '/ironic.conf', 'http://127.0.0.1:' ~ settings.api.port] %}
 ironic-service-drivers-registered:
   cmd.run:
     - name: {{ (waiter_cmd + ['120'] + settings.enabled_hardware_types) | map('string') | map('quote') | join(' ') | json }}

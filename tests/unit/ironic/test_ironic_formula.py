@@ -255,3 +255,46 @@ def test_one_node_timeout_default():
         f"`DEFAULT_TIMEOUT` in\n`_modules/ironic_node.py`, {default} s"
         in (REPO / "docs/ironic.md").read_text()
     )
+
+
+def test_keystone_service_user_in_every_section_and_its_password_only_in_the_file(tmp_path):
+    pillar = example()
+    pillar["ironic"]["keystone"]["auth_url"] = "http://keystone.example.org:5000/v3"
+    pillar["ironic"]["keystone_password"] = "FAKE-pa$$word-canary"
+    states = show_sls(tmp_path, yaml.safe_dump(pillar))
+    assert "ironic-config-addresses-resolved" not in states
+    assert "FAKE-pa" not in json.dumps(states), "the password reached a state's arguments"
+    conf = render_conf(states, pillar)
+    assert "auth_strategy = keystone" in conf
+    for section in ("keystone_authtoken", "service_catalog", "neutron", "glance", "json_rpc"):
+        body = conf.split(f"[{section}]\n", 1)[1].split("\n[", 1)[0]
+        assert "auth_type = password" in body, section
+        assert "auth_url = http://keystone.example.org:5000/v3" in body, section
+        assert "username = ironic" in body and "project_name = service" in body, section
+        # oslo.config interpolates $: the literal is written $$
+        assert "password = FAKE-pa$$$$word-canary" in body, section
+    assert "www_authenticate_uri = https://keystone.cloud.example.org:5000/v3" in conf
+
+
+def test_a_host_without_a_mine_address_fails_config_naming_the_key(tmp_path):
+    # pillar.example's auth_url names host controller1; a local render has no mine
+    states = show_sls(tmp_path, (FORMULA / "pillar.example").read_text())
+    failing = state_args(states, "ironic-config-addresses-resolved", "test")
+    assert "ironic:keystone:auth_url (host controller1)" in failing["name"]
+    assert "mine.update" in failing["name"]
+    assert {"file": "ironic-config-file-managed"} in failing["require_in"]
+
+
+def test_noauth_gives_the_conductor_its_api_url(tmp_path):
+    pillar = example()
+    for key in ("keystone", "keystone_password"):
+        pillar["ironic"].pop(key)
+    pillar["ironic"].update(
+        auth_strategy="noauth",
+        allow_insecure_noauth=True,
+        service_catalog={"endpoint_override": "http://10.89.50.11:6385"},
+    )
+    states = show_sls(tmp_path, yaml.safe_dump(pillar))
+    conf = render_conf(states, pillar)
+    assert "[service_catalog]\nendpoint_override = http://10.89.50.11:6385\n" in conf
+    assert "[keystone_authtoken]" not in conf and "auth_type" not in conf
