@@ -330,7 +330,7 @@ def user_present(
             ret = _ret(name)
             ret["comment"] = f"{where}: give password or password_pillar, not both; nothing was changed"
             return ret
-        password = __salt__["pillar.get"](password_pillar, None)
+        password = __salt__["pillar.get"](password_pillar, None, unmask=True)
         if password in (None, ""):
             ret = _ret(name)
             ret["comment"] = (

@@ -587,7 +587,7 @@ def test_password_by_pillar_key_is_read_on_the_minion_and_checked(state, executi
     execution["pillar.get"] = MagicMock(return_value=PASSWORD)
     execution["openstack_identity.check_password"].return_value = False
     ret = state.user_present("ironic", password_pillar="openstack:user_passwords:ironic")
-    execution["pillar.get"].assert_called_once_with("openstack:user_passwords:ironic", None)
+    execution["pillar.get"].assert_called_once_with("openstack:user_passwords:ironic", None, unmask=True)
     execution["openstack_identity.check_password"].assert_called_once_with(
         "ironic", PASSWORD, domain="default", cloud=None
     )
