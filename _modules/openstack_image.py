@@ -1,10 +1,15 @@
 """
-Properties of existing Glance images: Nova's ``hw_*`` hints (CPU topology, NUMA, huge pages,
-buses, models), ``os_type``/``os_distro`` and a site's own properties (``release_date``,
-``recommended``, ``os_distro_major``...).
+Glance images: uploaded through Glance's API (``upload``: the image record, its data by
+``PUT /v2/images/{id}/file``, then ``active``), found by name or id, their attributes and
+properties changed in place. Properties cover Nova's ``hw_*`` hints (CPU topology, NUMA, huge
+pages, buses, models), ``os_type``/``os_distro``, the ``kernel_id``/``ramdisk_id`` of an
+AMI-style image (Ironic's deploy kernel and ramdisk) and a site's own properties
+(``release_date``, ``recommended``, ``os_distro_major``...).
 
-Images are imported elsewhere (``glance_rbd_image.present``, or the image service's own
-tools); this module reads and changes the properties of an image found by name or id.
+Images whose data goes straight into Ceph are imported by ``glance_rbd_image`` instead.
+
+A property may name another image instead of holding its id: ``kernel_id: {image:
+deploy-kernel}`` is that image's id, looked up when the call runs (``references``).
 
 Values are strings in Glance: YAML booleans become ``"true"``/``"false"`` and numbers their
 decimal text, so ``recommended: true`` compares equal to what Glance returns. ``hw_*`` keys
@@ -21,17 +26,24 @@ cloud comes from ``openstack:clouds:<name>`` (minion config or pillar) or ``clou
 import difflib
 import importlib
 import logging
+import os
 import re
+import time
+import urllib.parse
 
-from salt.exceptions import CommandExecutionError, SaltInvocationError
+from salt.exceptions import CommandExecutionError, SaltException, SaltInvocationError
 
 try:
     import jsonpointer  # openstacksdk's own dependency (through jsonpatch)
-    import openstack  # noqa: F401
+    import keystoneauth1.exceptions
+    import openstack.exceptions
 
     HAS_OPENSTACKSDK = True
+    #: What the OpenStack client stack raises (as ``stacksalt_openstack.CLIENT_ERRORS``).
+    CLIENT_ERRORS = (openstack.exceptions.SDKException, keystoneauth1.exceptions.ClientException)
 except ImportError:  # pragma: no cover
     HAS_OPENSTACKSDK = False
+    CLIENT_ERRORS = ()
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +55,22 @@ _INT = re.compile(r"^[0-9]+$")
 _CPU_SET = re.compile(r"^\^?[0-9]+(-[0-9]+)?(,\^?[0-9]+(-[0-9]+)?)*$")
 _PAGE_SIZE = re.compile(r"^(small|large|any|[0-9]+([KMGT]i?B?|[kmgt]i?b?)?)$")
 _BOOL = ("true", "false", "yes", "no", "1", "0", "on", "off")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+#: Glance's default ``[image_format] disk_formats`` and ``container_formats`` (a cloud may allow
+#: fewer: Glance then refuses the create, and the state says so).
+DISK_FORMATS = ("ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop")
+CONTAINER_FORMATS = ("ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed")
+#: Formats whose disk and container format must be the same (Glance refuses a mix).
+AMAZON_FORMATS = ("ami", "ari", "aki")
+VISIBILITIES = ("public", "private", "shared", "community")
+#: Properties Glance's image schema keeps as the id (a UUID) of another image.
+IMAGE_ID_PROPERTIES = ("kernel_id", "ramdisk_id")
+#: Statuses of an image without data, left by an upload that was killed before it could clean
+#: up: ``present`` deletes it and uploads again.
+NO_DATA_STATUSES = ("queued", "killed")
+#: Statuses whose image keeps its data and takes changes of its attributes and properties.
+KEPT_STATUSES = ("active", "deactivated")
 
 #: The ``hw_*`` image properties Nova reads and the values each takes: a tuple of choices,
 #: "int" (positive), "int0" (zero or more), "bool", "cpuset", "pagesize" or "str".
@@ -169,6 +197,10 @@ def _util(name):
 #: (``stacksalt_openstack.guard_edges``, put in place by ``__init__``).
 _EDGES = {
     "get": "reading image '{name}'",
+    "find": "reading image '{name}'",
+    "upload": "uploading image '{name}'",
+    "update": "updating image '{name}'",
+    "delete": "deleting image '{name}'",
     "set_properties": "setting the properties of image '{name}'",
     "remove_properties": "removing the properties of image '{name}'",
 }
@@ -330,6 +362,241 @@ def plan(properties, live_properties):
     return {"set": to_set, "changes": changes}
 
 
+def _did_you_mean(word, known):
+    """`` (did you mean 'x'?)`` for the closest of ``known`` to a misspelt ``word``, else ''."""
+    for close in difflib.get_close_matches(str(word), sorted(known), n=1):
+        return f" (did you mean '{close}'?)"
+    return ""
+
+
+def _is_reference(value):
+    return isinstance(value, dict) and set(value) == {"image"}
+
+
+def references(properties):
+    """
+    The properties that name another image instead of holding its id, as ``{key: image}``: the
+    value ``{image: NAME}`` stands for the id of the image with that name (or id), looked up
+    when the state or call runs (``kernel_id: {image: deploy-kernel}``).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call openstack_image.references '{"kernel_id": {"image": "deploy-kernel"}, "os_type": "linux"}'
+    """
+    return {str(k): v["image"] for k, v in (properties or {}).items() if _is_reference(v)}
+
+
+def _property_errors(properties, where):
+    """``validate`` for the properties of ``present``/``upload``/``update``: image references
+    allowed, the image-id properties (``kernel_id``, ``ramdisk_id``) held to UUIDs."""
+    if properties is None:
+        return []
+    if not isinstance(properties, dict):
+        return [f"{where}: must be a mapping of property names to values"]
+    errors, plain = [], {}
+    for key, value in properties.items():
+        here = f"{where}:{key}"
+        if _is_reference(value):
+            ref = value["image"]
+            if not isinstance(ref, str) or not ref.strip() or len(ref) > 255:
+                errors.append(f"{here}:image: must be the name or id of an image (1 to 255 characters)")
+            elif key in HW_PROPERTIES or key in OS_PROPERTIES or HW_NUMA_NODE_PROPERTY.match(str(key)):
+                errors.append(f"{here}: takes a value Nova reads, not an image reference")
+            else:
+                plain[key] = "00000000-0000-0000-0000-000000000000"  # checked as an image id is
+            continue
+        if isinstance(value, dict):
+            errors.append(f"{here}: must be a single value or an image reference {{image: NAME}}")
+            continue
+        if key in IMAGE_ID_PROPERTIES and value is not None and not _UUID.match(_text(value)):
+            errors.append(f"{here}: must be an image id (a UUID) or {{image: NAME}}, got '{_text(value)}'")
+            continue
+        plain[key] = value
+    if plain:
+        errors.extend(validate(plain, where=where))
+    return errors
+
+
+def _source_errors(source, where):
+    forms = "an absolute path, a salt:// URL or an http(s) URL"
+    if not isinstance(source, str) or not source.strip():
+        return [f"{where}:source: is required: {forms}"]
+    if "\0" in source:
+        return [f"{where}:source: must not hold a NUL character"]
+    if source.startswith("salt://"):
+        if not source[len("salt://") :].strip("/") or source.endswith("/"):
+            return [f"{where}:source: must name a file on the fileserver (salt://path/to/image)"]
+        return []
+    if source.startswith(("http://", "https://")):
+        # Never echoed: a URL may carry credentials.
+        if not urllib.parse.urlsplit(source).hostname:
+            return [f"{where}:source: must be an http(s) URL with a host"]
+        return []
+    if not os.path.isabs(source):
+        return [f"{where}:source: must be {forms}, got '{source}'"]
+    return []
+
+
+#: The arguments ``validate_present`` knows.
+PRESENT_ARGUMENTS = (
+    "name",
+    "source",
+    "disk_format",
+    "container_format",
+    "visibility",
+    "min_disk",
+    "min_ram",
+    "properties",
+)
+
+
+def validate_present(spec, where="image"):
+    """
+    Check the arguments of ``present``/``upload`` (``name``, ``source``, ``disk_format``,
+    ``container_format``, ``visibility``, ``min_disk``, ``min_ram``, ``properties``) before any
+    API call; return a list of errors, each naming ``where`` and the argument. The formats are
+    Glance's default lists; aki, ari and ami must be both formats at once, as Glance requires.
+    Properties are checked as ``validate`` checks them, and may be image references
+    (``{image: NAME}``); ``kernel_id``/``ramdisk_id`` otherwise hold an image id.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call openstack_image.validate_present '{"name": "deploy-kernel", "source": "salt://ironic/ipa.kernel", "disk_format": "aki", "container_format": "aki"}'
+    """
+    errors = [
+        f"{where}:{k}: unknown argument{_did_you_mean(k, PRESENT_ARGUMENTS)}"
+        for k in sorted(set(spec) - set(PRESENT_ARGUMENTS), key=str)
+    ]
+    name = spec.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 255:
+        errors.append(f"{where}:name: must be a non-empty string of at most 255 characters")
+    errors.extend(_source_errors(spec.get("source"), where))
+    choices = (
+        ("disk_format", DISK_FORMATS),
+        ("container_format", CONTAINER_FORMATS),
+        ("visibility", VISIBILITIES),
+    )
+    for key, known in choices:
+        value = spec.get(key)
+        if value not in known:
+            errors.append(
+                f"{where}:{key}: must be one of {', '.join(known)}, got {value!r}{_did_you_mean(value, known)}"
+            )
+    disk, container = spec.get("disk_format"), spec.get("container_format")
+    if disk in DISK_FORMATS and container in CONTAINER_FORMATS and disk != container:
+        if disk in AMAZON_FORMATS or container in AMAZON_FORMATS:
+            errors.append(
+                f"{where}:container_format: {container} with disk_format {disk}: Glance takes aki, ari and "
+                "ami only as both formats (disk_format: aki with container_format: aki)"
+            )
+    for key, unit in (("min_disk", "GB"), ("min_ram", "MB")):
+        value = spec.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            errors.append(f"{where}:{key}: must be a whole number of {unit} (0 or more), got {value!r}")
+    errors.extend(_property_errors(spec.get("properties"), f"{where}:properties"))
+    return errors
+
+
+def _item(action="none", changes=None, comment="", create=None, update=None):
+    return {
+        "action": action,
+        "changes": changes or {},
+        "comment": comment,
+        "create": create,
+        "update": update,
+    }
+
+
+def plan_present(spec, live, resolved=None):
+    """
+    Compare validated ``present`` arguments with the live image (``find``'s result or None);
+    ``resolved`` maps each image-reference property (``references``) to the id it stands for.
+    Returns ``{"action": "none"|"create"|"replace"|"update"|"refuse", "changes", "comment",
+    "create": the arguments of ``upload`` (but name and source), "update": those of ``update``}``.
+
+    - no image: ``create``; an image without data (``queued``/``killed``, left by an upload
+      that was killed before it could delete it): ``replace`` (delete it, then create);
+    - an image being uploaded or deleted: ``refuse``;
+    - another ``disk_format``/``container_format``: ``refuse`` (Glance cannot change them once
+      the data is there; the content is never compared: a new content is a new name);
+    - else ``visibility``, ``min_disk``, ``min_ram`` (unset: left as they are) and the given
+      properties are changed in place (``update``).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call openstack_image.plan_present '{"name": "deploy-kernel", "source": "/srv/ipa.kernel", "disk_format": "aki", "container_format": "aki"}' null
+    """
+    refs = references(spec.get("properties"))
+    unresolved = sorted(set(refs) - set(resolved or {}))
+    if unresolved:
+        raise SaltInvocationError(
+            f"plan_present: no id given for the image references of {', '.join(unresolved)}"
+        )
+    wanted = normalize({k: v for k, v in (spec.get("properties") or {}).items() if k not in refs})
+    wanted.update({k: str(resolved[k]) for k in refs})
+    name = spec["name"]
+    fields = {k: spec[k] for k in ("disk_format", "container_format")}
+    fields["visibility"] = spec.get("visibility") or "private"
+    fields.update({k: spec[k] for k in ("min_disk", "min_ram") if spec.get(k) is not None})
+    if live is None or live["status"] in NO_DATA_STATUSES:
+        created = dict(fields, properties=wanted) if wanted else dict(fields)
+        create = dict(fields, properties=wanted or None)
+        if live is None:
+            return _item("create", {"created": created}, create=create)
+        replaced = {"id": live["id"], "status": live["status"]}
+        return _item("replace", {"replaced": replaced, "created": created}, create=create)
+    if live["status"] not in KEPT_STATUSES:
+        busy = live["status"] in ("saving", "uploading", "importing")
+        hint = (
+            "run the state again once it is active (a glance-api that died during the upload leaves it so: "
+            "remove it with openstack_image.absent)"
+            if busy
+            else "present keeps active images and replaces those without data (queued, killed)"
+        )
+        return _item(
+            "refuse",
+            comment=f"Image '{name}' ({live['id']}) is {live['status']}: {hint}; nothing was changed",
+        )
+    differing = [
+        f"{k}: {live.get(k)} -> {fields[k]}"
+        for k in ("disk_format", "container_format")
+        if live.get(k) != fields[k]
+    ]
+    if differing:
+        return _item(
+            "refuse",
+            comment=(
+                f"Image '{name}' differs in {'; '.join(differing)}, which Glance cannot change once the data "
+                "is uploaded: upload the new image under a new name (or remove this one with "
+                "openstack_image.absent first); nothing was changed"
+            ),
+        )
+    changes = {
+        k: {"old": live.get(k), "new": fields[k]}
+        for k in ("visibility", "min_disk", "min_ram")
+        if k in fields and live.get(k) != fields[k]
+    }
+    props = {
+        k: {"old": live["properties"].get(k), "new": v}
+        for k, v in wanted.items()
+        if live["properties"].get(k) != v
+    }
+    if props:
+        changes["properties"] = props
+    if not changes:
+        return _item()
+    update = {k: v["new"] for k, v in changes.items() if k != "properties"}
+    if props:
+        update["properties"] = {k: v["new"] for k, v in props.items()}
+    return _item("update", changes, update=update)
+
+
 # ---------------------------------------------------------------------------------------------
 # API access
 # ---------------------------------------------------------------------------------------------
@@ -356,13 +623,13 @@ def _find(conn, name_or_id):
             return raw
         # visibility=all: an admin also finds other projects' private images.
         params = {"name": name_or_id, "visibility": "all"}
-        images = _image(conn, "GET", "/images", params=params).json().get("images", [])
+        images = _util("stacksalt_openstack.paged")(conn.image, "/images", "images", params)
     except Exception as exc:  # noqa: BLE001
         raise _error(f"looking up image '{name_or_id}' in Glance", exc) from exc
     if len(images) > 1:
         raise CommandExecutionError(
             f"{len(images)} images are named '{name_or_id}' ({', '.join(i['id'] for i in images)}): "
-            "name the image by id"
+            "name the image by id, or delete the extra ones"
         )
     return images[0] if images else None
 
@@ -433,13 +700,317 @@ def _pointer(key):
     return jsonpointer.JsonPointer.from_parts([key]).path
 
 
-def _patch(name, ops, cloud):
-    conn = _conn(cloud)
+def _patch(name, ops, cloud, what="the properties"):
+    """Apply the JSON Patch ``ops`` to image ``name`` in one request: ``get``'s answer after it."""
+    return _getlike(_patch_raw(_conn(cloud), name, ops, what))
+
+
+def _getlike(raw):
+    return {"id": raw["id"], "name": raw["name"], "status": raw["status"], "properties": _properties(raw)}
+
+
+def _patch_raw(conn, name, ops, what):
     raw = _find(conn, name)
     if raw is None:
         raise CommandExecutionError(f"image '{name}' was not found in Glance")
+    if not ops:
+        return raw
     try:
-        _image(conn, "PATCH", f"/images/{raw['id']}", json=ops, headers={"Content-Type": PATCH_TYPE})
+        resp = _image(conn, "PATCH", f"/images/{raw['id']}", json=ops, headers={"Content-Type": PATCH_TYPE})
     except Exception as exc:  # noqa: BLE001
-        raise _error(f"changing the properties of image '{name}'", exc) from exc
-    return get(raw["id"], cloud=cloud)
+        raise _error(f"changing {what} of image '{name}'", exc) from exc
+    return resp.json()
+
+
+def _plain(raw):
+    """An image as ``find`` returns it."""
+    image = {key: raw.get(key) for key in PLAIN_KEYS}
+    image["properties"] = _properties(raw)
+    return image
+
+
+#: The attributes ``find`` returns (with ``properties``).
+PLAIN_KEYS = (
+    "id",
+    "name",
+    "status",
+    "disk_format",
+    "container_format",
+    "visibility",
+    "min_disk",
+    "min_ram",
+    "size",
+    "checksum",
+    "os_hash_algo",
+    "os_hash_value",
+    "protected",
+)
+
+
+def find(name, cloud=None):
+    """
+    The one image with id ``name``, or named ``name`` (several of that name are an error listing
+    their ids), or None: ``id``, ``name``, ``status``, ``disk_format``, ``container_format``,
+    ``visibility``, ``min_disk``, ``min_ram``, ``size``, ``checksum``, ``os_hash_algo``,
+    ``os_hash_value``, ``protected`` and ``properties`` (strings, Glance's attributes left out).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' openstack_image.find deploy-kernel
+    """
+    raw = _find(_conn(cloud), name)
+    return _plain(raw) if raw is not None else None
+
+
+def _resolved(conn, properties, where="properties"):
+    """``properties`` with each image reference (``{image: NAME}``) replaced by that image's id;
+    an image that is missing, or not active, is an error naming the property."""
+    out = dict(properties or {})
+    for key, ref in references(properties).items():
+        raw = _find(conn, ref)
+        if raw is None:
+            raise SaltInvocationError(f"{where}:{key}: no image '{ref}' in Glance")
+        if raw["status"] != "active":
+            raise SaltInvocationError(f"{where}:{key}: image '{ref}' is {raw['status']}, not active")
+        out[key] = raw["id"]
+    return out
+
+
+def _masked(source):
+    return _util("stacksalt_secrets.mask_url")(source)
+
+
+def check_source(source, saltenv=None):
+    """
+    What an upload would find wrong with ``source`` without fetching it: an error message, or
+    None. A local path must be a readable file; a ``salt://`` file must be on the fileserver
+    (its hash is asked, the file is not fetched); an http(s) URL is not checked (only fetching
+    it tells).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' openstack_image.check_source salt://ironic/ipa.kernel
+    """
+    if source.startswith(("http://", "https://")):
+        return None
+    if source.startswith("salt://"):
+        try:
+            found = __salt__["cp.hash_file"](source, saltenv=saltenv)
+        except SaltException as exc:
+            return f"source {source} could not be looked up on the fileserver: {exc}"
+        return None if found else f"source {source} is not on the fileserver (saltenv {saltenv or 'base'})"
+    if not os.path.isfile(source):
+        return f"source {source} does not exist or is not a file"
+    if not os.access(source, os.R_OK):
+        return f"source {source} is not readable"
+    return None
+
+
+def _source_path(source, saltenv):
+    """The local file of ``source``: the path itself, or the minion's cached copy of a
+    ``salt://`` or http(s) source (``cp.cache_file``; it stays in the minion's cache)."""
+    if source.startswith(("salt://", "http://", "https://")):
+        try:
+            cached = __salt__["cp.cache_file"](source, saltenv=saltenv)
+        except SaltException as exc:
+            text = _util("stacksalt_secrets.mask_text")(str(exc))
+            raise CommandExecutionError(f"source {_masked(source)} could not be fetched: {text}") from exc
+        if not cached:
+            raise CommandExecutionError(f"source {_masked(source)} could not be fetched")
+        return cached
+    problem = check_source(source)
+    if problem:
+        raise CommandExecutionError(problem)
+    return source
+
+
+def _create_record(conn, body):
+    """
+    ``POST /images``: the raw image record (``queued``). After an answer that may have been lost
+    (a 503, a reset connection), the one ``queued`` image of the name is taken as the one made
+    (``upload`` makes sure beforehand that no image has the name), so none is made twice.
+    """
+    paged = _util("stacksalt_openstack.paged")  # resolved here: made() runs inside the util
+
+    def made():
+        found = paged(conn.image, "/images", "images", {"name": body["name"], "visibility": "all"})
+        queued = [i for i in found if i["status"] == "queued"]
+        return queued[0] if len(queued) == 1 else None
+
+    resp = _image(conn, "POST", "/images", json=body, before_retry=made)
+    return resp if isinstance(resp, dict) else resp.json()
+
+
+def _wait_active(conn, image_id, timeout):
+    end, delay = time.monotonic() + timeout, 0.1
+    while True:
+        raw = _util("stacksalt_openstack.get_or_none")(conn.image, f"/images/{image_id}")
+        if raw is None:
+            raise CommandExecutionError(f"image {image_id} disappeared while its data was stored")
+        if raw["status"] == "active":
+            return raw
+        if raw["status"] not in ("saving", "uploading", "importing"):
+            raise CommandExecutionError(f"image {image_id} went {raw['status']} after its data was sent")
+        if time.monotonic() > end:
+            raise CommandExecutionError(
+                f"image {image_id} still {raw['status']} {timeout} s after its data was sent"
+            )
+        time.sleep(delay)
+        delay = min(delay * 2, 2.0)
+
+
+def _discard(conn, image_id):
+    """Delete a half-made image; what became of it, in words for the error."""
+    try:
+        _image(conn, "DELETE", f"/images/{image_id}")
+    except Exception as exc:  # noqa: BLE001 - the upload's own error is the one raised
+        if _util("stacksalt_openstack.http_status")(exc) == 404:
+            return f"no image {image_id} is left"
+        reason = _util("stacksalt_openstack.error_message")(exc)
+        return (
+            f"the half-made image {image_id} could not be deleted ({reason}): delete it "
+            f"(openstack_image.delete {image_id}) before running again"
+        )
+    return f"the half-made image {image_id} was deleted"
+
+
+def upload(
+    name,
+    source,
+    disk_format="qcow2",
+    container_format="bare",
+    visibility="private",
+    min_disk=None,
+    min_ram=None,
+    properties=None,
+    cloud=None,
+    saltenv=None,
+    timeout=600,
+):
+    """
+    Upload a new image: the image record (with its attributes and properties), then its data
+    (``PUT /v2/images/{id}/file``, streamed from the file), then wait until Glance has it
+    ``active`` and holds the source's size. If any step fails the half-made image is deleted,
+    so a new run starts clean. An image of that name already there is an error (this makes new
+    images only; ``update`` changes one).
+
+    source
+        An absolute path on the minion, a ``salt://`` URL or an http(s) URL (fetched with
+        ``cp.cache_file`` into the minion's cache, where the copy stays).
+    properties
+        Validated as ``validate`` does; an image reference ``{image: NAME}`` is that image's id
+        (``kernel_id: {image: deploy-kernel}``).
+    saltenv
+        The fileserver environment of a ``salt://`` source.
+    timeout
+        Seconds to wait for ``active`` once the data is sent.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' openstack_image.upload deploy-kernel salt://ironic/ipa.kernel disk_format=aki container_format=aki
+        salt '*' openstack_image.upload ironic-image /srv/images/ironic.qcow2 properties='{kernel_id: {image: deploy-kernel}, ramdisk_id: {image: deploy-ramdisk}}'
+    """
+    spec = {"name": name, "source": source, "disk_format": disk_format, "container_format": container_format}
+    spec.update(visibility=visibility, min_disk=min_disk, min_ram=min_ram, properties=properties)
+    errors = validate_present(spec)
+    if errors:
+        raise SaltInvocationError("; ".join(errors))
+    conn = _conn(cloud)
+    existing = _find(conn, name)
+    if existing is not None:
+        raise CommandExecutionError(
+            f"image '{name}' exists already ({existing['id']}, {existing['status']}): upload makes new images "
+            "only (openstack_image.update changes one)"
+        )
+    body = {"name": name, "disk_format": disk_format, "container_format": container_format}
+    body["visibility"] = visibility
+    body.update({k: v for k, v in (("min_disk", min_disk), ("min_ram", min_ram)) if v is not None})
+    body.update(normalize(_resolved(conn, properties)))
+    path = _source_path(source, saltenv)
+    with open(path, "rb") as data:
+        size = os.fstat(data.fileno()).st_size
+        image_id = _create_record(conn, body)["id"]
+        try:
+            _image(
+                conn,
+                "PUT",
+                f"/images/{image_id}/file",
+                data=data,
+                headers={"Content-Type": "application/octet-stream"},
+                # the stream is read once: a repeat would send the rest of it as the whole
+                retry=False,
+                connect_retries=0,
+            )
+            raw = _wait_active(conn, image_id, timeout)
+            if raw.get("size") != size:
+                raise CommandExecutionError(
+                    f"Glance holds {raw.get('size')} bytes of image {image_id}, the source {size}"
+                )
+        except (CommandExecutionError, SaltInvocationError) as exc:
+            raise CommandExecutionError(
+                f"uploading image '{name}': {exc} ({_discard(conn, image_id)})"
+            ) from exc
+        except CLIENT_ERRORS as exc:
+            reason = _util("stacksalt_openstack.error_message")(exc)
+            gone = _discard(conn, image_id)
+            raise CommandExecutionError(f"uploading the data of image '{name}': {reason} ({gone})") from exc
+        except BaseException:
+            # anything else (a bug, Ctrl-C, the SystemExit of a killed job): no image left, raised as it is
+            _discard(conn, image_id)
+            raise
+    return _plain(raw)
+
+
+def update(name, visibility=None, min_disk=None, min_ram=None, properties=None, cloud=None):
+    """
+    Change an image in place in one JSON Patch request: ``visibility``, ``min_disk``,
+    ``min_ram`` and ``properties`` (set or replaced; image references resolved, others left);
+    an unset argument is left as it is. Returns ``find``'s answer after the change.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' openstack_image.update ironic-image visibility=public properties='{kernel_id: {image: deploy-kernel}}'
+    """
+    errors = []
+    if visibility is not None and visibility not in VISIBILITIES:
+        errors.append(f"visibility: must be one of {', '.join(VISIBILITIES)}, got {visibility!r}")
+    for key, value in (("min_disk", min_disk), ("min_ram", min_ram)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            errors.append(f"{key}: must be a whole number (0 or more), got {value!r}")
+    if properties is not None:
+        errors.extend(_property_errors(properties, "properties"))
+    if errors:
+        raise SaltInvocationError("; ".join(errors))
+    conn = _conn(cloud)
+    fields = {"visibility": visibility, "min_disk": min_disk, "min_ram": min_ram}
+    ops = [{"op": "replace", "path": f"/{k}", "value": v} for k, v in fields.items() if v is not None]
+    props = normalize(_resolved(conn, properties)) if properties else {}
+    ops.extend({"op": "add", "path": _pointer(k), "value": v} for k, v in props.items())
+    return _plain(_patch_raw(conn, name, ops, "the attributes"))
+
+
+def delete(name, cloud=None):
+    """
+    Delete the image with id or name ``name``; True when deleted, False when there was none.
+    Glance refuses a protected image.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' openstack_image.delete deploy-kernel
+    """
+    conn = _conn(cloud)
+    raw = _find(conn, name)
+    if raw is None:
+        return False
+    _image(conn, "DELETE", f"/images/{raw['id']}")
+    return True
