@@ -618,7 +618,8 @@ def _find(conn, name_or_id):
     """The raw Glance image with this id, or the one image with this name."""
     try:
         # a 404 (or a 400: not a uuid) means "look by name"
-        raw = _util("stacksalt_openstack.get_or_none")(conn.image, f"/images/{name_or_id}", absent=(400, 404))
+        path = f"/images/{urllib.parse.quote(name_or_id, safe='')}"
+        raw = _util("stacksalt_openstack.get_or_none")(conn.image, path, absent=(400, 404))
         if raw is not None:
             return raw
         # visibility=all: an admin also finds other projects' private images.

@@ -637,6 +637,7 @@ class FakeGlance:
     def request(self, url, method, microversion=None, raise_exc=False, **kwargs):
         self.calls.append((method, url, {k: v for k, v in kwargs.items() if k.endswith("retries")}))
         parts = url.strip("/").split("/")
+        assert len(parts) <= 2 or parts[2:] == ["file"], f"not a Glance image URL: {url}"
         image = self.images.get(parts[1]) if len(parts) > 1 else None
         if method == "GET" and len(parts) == 1:
             name = (kwargs.get("params") or {}).get("name")
@@ -782,6 +783,12 @@ def test_upload_refuses_a_name_in_use_and_update_patches(api, glance, source):
     with pytest.raises(SaltInvocationError, match="visibility: must be one of"):
         api.update(made["id"], visibility="everyone")
     assert api.delete("ironic-image") is True and api.delete("ironic-image") is False
+
+
+def test_find_by_a_name_that_is_no_url_path(api, glance, source):
+    made = api.upload("ironic/image 2026?", source, disk_format="raw")
+    assert api.find("ironic/image 2026?")["id"] == made["id"]
+    assert ("GET", "/images/ironic%2Fimage%202026%3F", {"status_code_retries": 0}) in glance.calls
 
 
 def test_check_source(api, cp, source, tmp_path):
