@@ -3,13 +3,12 @@ formula renders with the example pillar (salt-call --local state.show_sls)."""
 
 import json
 import pathlib
-import subprocess
-import sys
 
-import jinja2
 import jsonschema
 import pytest
 import yaml
+
+from tests.support import formula
 
 pytestmark = pytest.mark.unit
 
@@ -46,66 +45,18 @@ def test_bad_pillars_are_rejected(patch):
 
 
 def show_sls(tmp_path, pillar_text, sls="ironic"):
-    """state.show_sls SLS with this pillar (salt-call --local): {state_id: {state: [args]}}."""
-    (tmp_path / "pillar").mkdir()
-    (tmp_path / "pillar" / "ironic.sls").write_text(pillar_text)
-    (tmp_path / "pillar" / "top.sls").write_text("base:\n  '*':\n    - ironic\n")
-    (tmp_path / "minion").write_text(
-        yaml.safe_dump(
-            {
-                "file_client": "local",
-                "id": "render",
-                "root_dir": str(tmp_path / "root"),
-                "file_roots": {"base": [str(REPO / "salt")]},
-                "pillar_roots": {"base": [str(tmp_path / "pillar")]},
-                "module_dirs": [str(REPO / "_modules")],
-                "states_dirs": [str(REPO / "_states")],
-                "utils_dirs": [str(REPO / "_utils")],
-            }
-        )
-    )
-    salt_call = pathlib.Path(sys.executable).parent / "salt-call"
-    proc = subprocess.run(  # noqa: S603 - fixed argument list
-        [str(salt_call), "-c", str(tmp_path), "--local", "state.show_sls", sls, "--out=json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return json.loads(proc.stdout)["local"]
+    return formula.show_sls(tmp_path, pillar_text, sls, pillar_name="ironic")
 
 
-def state_args(states, state_id, module=None):
-    """The arguments of one state (of ``module`` when the ID holds several) as a dict."""
-    (function_args,) = [
-        v for k, v in states[state_id].items() if not k.startswith("__") and module in (None, k)
-    ]
-    args = {}
-    for item in function_args:
-        if isinstance(item, dict):
-            args.update(item)
-    return args
+state_args = formula.state_args
 
 
 def render_conf(states, pillar=None):
     """ironic.conf as the formula renders it (the template with the state's context, and
     ``salt['pillar.get']`` over ``pillar``, default pillar.example, for what it reads by key)."""
     pillar = example() if pillar is None else pillar
-
-    def pillar_get(key, default=""):
-        value = pillar
-        for part in key.split(":"):
-            if not isinstance(value, dict) or part not in value:
-                return default
-            value = value[part]
-        return value
-
     args = state_args(states, "ironic-config-file-managed")
-    template = jinja2.Environment(loader=jinja2.FileSystemLoader(str(FORMULA / "files")))
-    return template.get_template("ironic.conf.jinja").render(
-        **args["context"], salt={"pillar.get": pillar_get}
-    )
+    return formula.render_template("ironic", "ironic.conf.jinja", args["context"], pillar)
 
 
 def test_formula_renders_with_example_pillar(tmp_path):
