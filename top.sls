@@ -9,6 +9,7 @@
     'salt-minion': ['host', 'salt.minion'],
     'edge': ['host'],
     'ironic': ['ironic'],
+    'nova-compute': ['nova'],
     'ceph-mon': ['ceph'],
     'ceph-mgr': ['ceph'],
     'ceph-osd': ['ceph'],

@@ -5,6 +5,8 @@ Helpers for lab/lab that need Python (run with the repository's .venv interprete
     labtool.py cloud-password REPO OUT  the site cloud's admin password (openstack:clouds of the
                                         cloud-admin host's pillar) into OUT (mode 0600), for the
                                         lab's stand-in cloud
+    labtool.py rabbit-password REPO OUT the compute hosts' RabbitMQ password (nova:messaging_password)
+                                        into OUT (mode 0600), for the stand-in's RabbitMQ user
     labtool.py finger PUBKEY            the salt-key fingerprint (sha256) of a minion public key
     labtool.py genkeys DIR NAME         an RSA key pair for Salt: DIR/NAME.pem and DIR/NAME.pub
     labtool.py summary [--wall WALL.txt] SALT.json SSH.json
@@ -77,7 +79,7 @@ def topology(repo):
         hosts = site.get("hosts") or {}
         if not hosts or not site.get("network"):
             raise SystemExit("labtool: pillar site:hosts and site:network are required for the lab topology")
-        rows, wheel_hosts, cloud_hosts = [], [], []
+        rows, wheel_hosts, cloud_hosts, venv_hosts = [], [], [], []
         for minion_id, ip in hosts.items():
             host_pillar = compile_pillar(repo, minion_id, opts, functions)
             roles = host_pillar.get("roles") or []
@@ -86,6 +88,10 @@ def topology(repo):
                 wheel_hosts.append(minion_id)
             if "openstack-cloud" in roles:
                 cloud_hosts.append(minion_id)
+            # the site ships its Nova venv to compute hosts: the lab mounts the stand-in's there
+            venv = (((host_pillar.get("nova") or {}).get("lookup") or {}).get("install") or {}).get("venv")
+            if "nova-compute" in roles and venv:
+                venv_hosts.append((minion_id, venv))
             if "salt-master" in roles:
                 kind = "master"
             elif "salt-minion" in roles:
@@ -105,6 +111,8 @@ def topology(repo):
             print(f"wheel {minion_id}")
         for minion_id in cloud_hosts:
             print(f"cloud {minion_id}")
+        for minion_id, venv in venv_hosts:
+            print(f"venv {minion_id} {venv}")
 
 
 def cloud_password(repo, out):
@@ -138,6 +146,37 @@ def cloud_password(repo, out):
                 handle.write(password + "\n")
             return
         raise SystemExit("labtool: no host with role cloud-admin in the pillar")
+
+
+def rabbit_password(repo, out):
+    """
+    The stand-in cloud's RabbitMQ user takes the password the site's compute hosts hold for it
+    (``nova:messaging_password`` of the hosts with role ``nova-compute``; they must agree).
+    Written to ``out`` (0600), never printed. No compute host: nothing is written.
+    """
+    import os
+
+    import salt.loader
+
+    repo = pathlib.Path(repo).resolve()
+    with tempfile.TemporaryDirectory(prefix="lab-rabbit-") as tmp:
+        opts = _pillar_opts(repo, tmp)
+        functions = salt.loader.minion_mods(opts)
+        site = compile_pillar(repo, "lab-topology", opts, functions).get("site", {})
+        found = {}
+        for minion_id in site.get("hosts") or {}:
+            data = compile_pillar(repo, minion_id, opts, functions)
+            if "nova-compute" in (data.get("roles") or []):
+                found[minion_id] = (data.get("nova") or {}).get("messaging_password")
+        missing = sorted(h for h, pw in found.items() if not pw)
+        if missing:
+            raise SystemExit(f"labtool: {', '.join(missing)}: pillar nova:messaging_password is not set")
+        if len(set(found.values())) > 1:
+            raise SystemExit(f"labtool: nova:messaging_password differs between {', '.join(sorted(found))}")
+        if found:
+            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(next(iter(found.values())) + "\n")
 
 
 def finger(pubkey):
@@ -368,6 +407,8 @@ def main(argv):
         topology(*args)
     elif cmd == "cloud-password":
         cloud_password(*args)
+    elif cmd == "rabbit-password":
+        rabbit_password(*args)
     elif cmd == "finger":
         finger(*args)
     elif cmd == "genkeys":

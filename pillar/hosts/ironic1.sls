@@ -1,4 +1,4 @@
-{%- set roles = ['salt-minion', 'ironic'] %}
+{%- set roles = ['salt-minion', 'ironic', 'nova-compute'] %}
 include:
 {%- for role in roles %}
   - roles.{{ role }}

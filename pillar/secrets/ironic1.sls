@@ -13,3 +13,8 @@ openstack:
     ironic:
       auth:
         password: FAKE-ironic-keystone-password
+nova:
+  # nova-compute authenticates as the Ironic service user (the same password as above)
+  keystone_password: FAKE-ironic-keystone-password
+  # the cloud's RabbitMQ user `openstack` (the stand-in cloud takes it from here: lab/lab)
+  messaging_password: FAKE-rabbitmq-openstack-password

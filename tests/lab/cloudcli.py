@@ -41,3 +41,13 @@ def cli(hosts, *args):
 def admin_token(hosts):
     """A Keystone token of the cloud's admin (for raw API calls that the CLI does not make)."""
     return run(hosts, CLOUD, openstack(hosts, "token", "issue", "-f", "value", "-c", "id")).strip()
+
+
+def sdk(hosts, script, *args):
+    """A Python script with openstacksdk on controller1 (cloud `admin`), its stdout parsed as JSON:
+    for what the CLI of the stand-in's venv has no command for (no ironicclient there)."""
+    cmd = (
+        f"env OS_CLIENT_CONFIG_FILE={CLOUD_DIR}/clouds.yaml "
+        f"{shlex.quote(venv(hosts) + '/bin/python')} -c {shlex.quote(script)} {shlex.join(args)}"
+    )
+    return json.loads(run(hosts, CLOUD, cmd))

@@ -9,11 +9,12 @@ that the site's pillar reaches it (the master's modules with the cloud-admin cre
 
 import json
 import pathlib
+import time
 
 import pytest
 import yaml
 
-from .cloudcli import CLOUD, cli, openstack, run
+from .cloudcli import CLOUD, admin_token, cli, openstack, run
 
 pytestmark = pytest.mark.lab
 
@@ -123,3 +124,52 @@ def test_the_aggregates_carry_their_metadata(hosts, first_apply):
     for name, wanted in ADMIN_PILLAR["aggregates"].items():
         aggregate = cli(hosts, "aggregate", "show", name)
         assert aggregate["properties"] == wanted["metadata"], (name, aggregate)
+
+
+# The Nova side of Ironic: the ironic1 host's nova-compute (salt/nova, the ironic driver),
+# joined to the cloud over its RabbitMQ and Keystone, reporting Ironic's nodes to Placement.
+PLACEMENT = "http://127.0.0.1:8778"
+
+
+def placement(hosts, token, path):
+    out = run(
+        hosts,
+        CLOUD,
+        f"curl -sf -H 'X-Auth-Token: {token}' -H 'OpenStack-API-Version: placement 1.20' {PLACEMENT}{path}",
+    )
+    return json.loads(out)
+
+
+def ironic_api(hosts, lab_up, token, path):
+    url = f"http://{lab_up['ironic1']['ip']}:6385{path}"
+    return json.loads(
+        run(
+            hosts,
+            CLOUD,
+            f"curl -sf -H 'X-Auth-Token: {token}' -H 'X-OpenStack-Ironic-API-Version: 1.78' {url}",
+        )
+    )
+
+
+def test_the_ironic_hosts_nova_compute_is_up_in_the_cloud(hosts, first_apply):
+    services = cli(hosts, "compute", "service", "list", "--service", "nova-compute")
+    rows = {(s["Host"], s["State"], s["Status"]) for s in services}
+    assert ("ironic1", "up", "enabled") in rows, services
+
+
+def test_placement_has_the_available_node_with_its_resource_class(hosts, lab_up, first_apply):
+    token = admin_token(hosts)
+    node = ironic_api(hosts, lab_up, token, "/v1/nodes/lab-node1?fields=uuid,resource_class,provision_state")
+    assert (node["resource_class"], node["provision_state"]) == ("baremetal", "available"), node
+    deadline = time.monotonic() + 180
+    inventories = {}
+    while time.monotonic() < deadline:
+        providers = placement(hosts, token, f"/resource_providers?name={node['uuid']}")["resource_providers"]
+        if providers:
+            inventories = placement(hosts, token, f"/resource_providers/{providers[0]['uuid']}/inventories")[
+                "inventories"
+            ]
+            if "CUSTOM_BAREMETAL" in inventories:
+                break
+        time.sleep(5)
+    assert inventories.get("CUSTOM_BAREMETAL", {}).get("total") == 1, inventories

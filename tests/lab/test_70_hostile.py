@@ -24,6 +24,7 @@ pytestmark = pytest.mark.lab
 ATTACKERS = ("compute1", "spare1")
 PYTHON = "/opt/saltstack/salt/bin/python3"
 TALLY = {}
+FORGED_ADDRESS = "10.66.6.6"
 OTHER_HOSTS_KEYS = (
     "ceph:keys:admin",
     "ceph:keys:mon",
@@ -32,6 +33,8 @@ OTHER_HOSTS_KEYS = (
     "ceph:keys:clients:cinder",
     "ironic:node_secrets",
     "ironic:keystone_password",
+    "nova:keystone_password",
+    "nova:messaging_password",
     "openstack:clouds",
     "openstack:user_passwords",
 )
@@ -112,6 +115,13 @@ def test_no_way_to_another_hosts_pillar_mine_or_jobs(second_apply, attacker):
         ),
         ("mine.get * *", hostile.attempt("mine.get", "*", "*")),
         ("mine.get ceph1 *", hostile.attempt("mine.get", "ceph1", "*")),
+        # the mine is shared by design: every host's addresses, and nothing else
+        ("mine.get * stacksalt_address", hostile.attempt("mine.get", "*", "stacksalt_address")),
+        (
+            "_mine request claiming the id ironic1",
+            {"raw": {"cmd": "_mine", "id": "ironic1", "data": {"stacksalt_address": [FORGED_ADDRESS]}}},
+        ),
+        ("mine.get ironic1 stacksalt_address", hostile.attempt("mine.get", "ironic1", "stacksalt_address")),
         (
             "publish.publish ceph1 cmd.run",
             hostile.attempt("publish.publish", "ceph1", "cmd.run", "cat /etc/ceph/ceph.client.admin.keyring"),
@@ -135,13 +145,36 @@ def test_no_way_to_another_hosts_pillar_mine_or_jobs(second_apply, attacker):
             got.append(f"{what}: {hostile.leaks(text, secrets)}")
         elif what.startswith("pillar.get") and result.get("ret") not in ("", None, {}):
             got.append(f"{what}: {result}")
-        elif what.startswith(("publish.", "mine.")) and hostile.got_something(result):
+        elif what.startswith("mine.") and not only_addresses(result.get("ret")):
             got.append(f"{what}: {str(result)[:200]}")
+        elif what.startswith("publish.") and hostile.got_something(result):
+            got.append(f"{what}: {str(result)[:200]}")
+    # the mine holds no secret at all (not even the attacker's own), and every host's addresses
+    assert hostile.leaks(json.dumps(by_what["mine.get * *"]), hostile.secret_values(REPO)) == []
+    addresses = by_what["mine.get * stacksalt_address"]["ret"]
+    assert set(addresses) >= {"ironic1", "controller1", "ceph1"}, addresses
+    # nobody publishes under another host's id: ironic1's entry is still its own address
+    assert FORGED_ADDRESS not in json.dumps(by_what["mine.get ironic1 stacksalt_address"]), by_what
     # the forged-grains pillar is still this host's own: its roles, never ceph1's
     assert by_what["pillar.items with forged grains"]["ret"]["roles"] == own["roles"]
     countable = [w for w in by_what if not w.startswith(("grains.", "saltutil.refresh_pillar"))]
     tally(f"pillar/mine/publish from {attacker}", len(countable), got)
     assert got == []
+
+
+def only_addresses(ret):
+    """Mine data that is nothing but `stacksalt_address` lists of IPv4 addresses, by host."""
+    if ret in (None, False, "", [], {}):
+        return True
+    if not isinstance(ret, dict):
+        return False
+    for value in ret.values():
+        # mine.get * *: {host: {function: data}}; mine.get * stacksalt_address: {host: data}
+        if isinstance(value, dict) and set(value) == {"stacksalt_address"}:
+            value = value["stacksalt_address"]
+        if not isinstance(value, list) or not all(isinstance(a, str) and a.count(".") == 3 for a in value):
+            return False
+    return True
 
 
 def master_events(seconds):
