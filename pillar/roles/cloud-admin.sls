@@ -53,11 +53,34 @@ openstack:
       disk: 20
       extra_specs:
         aggregate_instance_extra_specs:baremetal: "false"
+  # The site's images, uploaded through Glance (stored in the site's Ceph by its rbd store).
+  # The files: what the operator downloads (IPA's deploy kernel and ramdisk, an instance image);
+  # in the lab, small stand-ins lab/lab puts on this host (fake-hardware boots none of them).
+  images:
+    deploy-kernel:
+      source: /srv/stacksalt-lab-images/deploy-kernel
+      disk_format: aki
+      container_format: aki
+      visibility: public
+    deploy-ramdisk:
+      source: /srv/stacksalt-lab-images/deploy-ramdisk
+      disk_format: ari
+      container_format: ari
+      visibility: public
+    baremetal-instance:
+      source: /srv/stacksalt-lab-images/baremetal-instance.qcow2
+      disk_format: qcow2
+      visibility: public
+      properties:
+        # a partition image boots with its kernel and ramdisk: the images above, by name
+        kernel_id: {image: deploy-kernel}
+        ramdisk_id: {image: deploy-ramdisk}
+        os_distro: debian
   aggregates:
     baremetal-hosts:
+      # its member joins it itself: the Ironic host's nova-compute registers during the same
+      # highstate as this state runs here (nova:compute:aggregates, salt/nova)
       metadata: {baremetal: "true"}
-      # the nova-compute of the Ironic host (a pattern: no failure before it has registered)
-      hosts_matching: "ironic*"
     virtual-hosts:
       metadata: {baremetal: "false"}
       hosts_matching: "*compute*"

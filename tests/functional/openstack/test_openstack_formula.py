@@ -5,7 +5,9 @@ run changes nothing, a bad pillar stops the run before any API call, clean undoe
 """
 
 import copy
+import os
 import pathlib
+import subprocess
 
 import pytest
 import yaml
@@ -15,11 +17,34 @@ EXAMPLE = yaml.safe_load(
 )
 
 
+# The differences from pillar.example, besides the cloud, each because this harness cannot
+# reach what the example names: the internal endpoint names a host ({host: ironic1}) whose
+# address comes from the Salt mine (the harness has none: the test gives the URL the mine would;
+# the lookup itself is in tests/unit and the lab tier), and the uploaded images' sources are the
+# operator's download URLs (the test gives local files of the same formats).
+INTERNAL_URL = "http://10.0.0.11:6385"
+UPLOADED = ("deploy-kernel", "deploy-ramdisk", "ubuntu-24.04-partition")
+
+
 @pytest.fixture
-def pillar():
+def pillar(tmp_path, compute_conn):
     data = copy.deepcopy(EXAMPLE)
     data["openstack"]["cloud"] = "admin"  # the session's cloud (pillar.example names the site's)
-    return data
+    endpoints = data["openstack"]["identity"]["services"]["ironic"]["endpoints"]
+    assert endpoints["internal"] == {"host": "ironic1", "port": 6385}, endpoints
+    endpoints["internal"] = INTERNAL_URL
+    data["openstack"]["user_passwords"] = {"ironic": "functional-ironic-pw"}
+    images = data["openstack"]["images"]
+    for name in UPLOADED[:2]:
+        (tmp_path / name).write_bytes(os.urandom(4096))
+        images[name]["source"] = str(tmp_path / name)
+    qcow2 = tmp_path / "partition.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(qcow2), "16M"], check=True)  # noqa: S603,S607
+    images["ubuntu-24.04-partition"]["source"] = str(qcow2)
+    yield data
+    for name in UPLOADED:  # the formula's clean leaves uploaded images (instances may use them)
+        for image in compute_conn.image.images(name=name):
+            compute_conn.image.delete_image(image, ignore_missing=True)
 
 
 @pytest.fixture
@@ -51,16 +76,43 @@ def test_formula_applies_the_operator_setup(modules, compute_conn, pillar, windo
     applied = _by_id(modules.state.sls("openstack", pillar=pillar))
     failed = {sid: s["comment"] for sid, s in applied.items() if s["result"] is not True}
     assert not failed, failed
-    assert _changed(applied) == _changed(planned)
+    # test=True said exactly what the run did; an image's id and size, and the ids its
+    # references resolve to, exist only once it is uploaded (test=True names the images)
+    uploads = {f"openstack-image-{name}-present" for name in UPLOADED}
+    assert {k: v for k, v in _changed(applied).items() if k not in uploads} == {
+        k: v for k, v in _changed(planned).items() if k not in uploads
+    }
+    for sid in uploads:
+        assert set(_changed(applied)[sid]["created"]) >= set(_changed(planned)[sid]["created"]), sid
     assert set(_changed(applied)) == {
+        "openstack-identity-project-service-present",  # its description, as pillar.example has it
+        "openstack-identity-service-ironic-present",
+        "openstack-identity-service-ironic-endpoints-present",
+        "openstack-identity-user-ironic-present",
+        "openstack-identity-user-ironic-role-admin-on-service-granted",
+        "openstack-identity-user-ironic-role-service-on-service-granted",
+        "openstack-network-baremetal-present",
+        "openstack-network-baremetal-subnet-baremetal-v4-present",
         "openstack-flavor-baremetal-present",
         "openstack-flavor-m1.small-present",
         "openstack-flavor-h1.32xlarge-numa-present",
         "openstack-aggregate-baremetal-hosts-present",
         "openstack-aggregate-virtual-hosts-present",
         "openstack-image-windows-server-2022-properties",
+        *(f"openstack-image-{name}-present" for name in UPLOADED),
     }
+    kernel = next(compute_conn.image.images(name="deploy-kernel"))
+    partition = compute_conn.image.get(
+        f"/images/{next(compute_conn.image.images(name='ubuntu-24.04-partition')).id}"
+    ).json()
+    assert (kernel.disk_format, kernel.container_format, kernel.visibility) == ("aki", "aki", "public")
+    assert partition["kernel_id"] == kernel.id and partition["os_distro"] == "ubuntu", partition
 
+    endpoints = {e.interface: e.url for e in compute_conn.identity.endpoints()
+                 if e.service_id == compute_conn.identity.find_service("ironic").id}  # fmt: skip
+    assert endpoints == {"public": "https://baremetal.cloud.example.org:6385", "internal": INTERNAL_URL}
+    network = compute_conn.network.find_network("baremetal")
+    assert (network.provider_network_type, network.provider_physical_network) == ("flat", "baremetal")
     aggregates = {a.name: a for a in compute_conn.compute.aggregates()}
     assert aggregates["virtual-hosts"].hosts == ["compute1"]
     assert aggregates["baremetal-hosts"].hosts == ["controller1"]
@@ -83,6 +135,8 @@ def test_formula_applies_the_operator_setup(modules, compute_conn, pillar, windo
         {"baremetal-hosts", "virtual-hosts"}
     )
     assert "os_type" not in compute_conn.image.get(f"/images/{windows_image.id}").json()
+    assert compute_conn.identity.find_user("ironic") is None
+    assert compute_conn.network.find_network("baremetal") is None
 
 
 def test_bad_pillar_stops_the_run_before_any_change(modules, compute_conn, pillar):

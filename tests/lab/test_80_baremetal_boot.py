@@ -1,0 +1,62 @@
+"""
+The seed's proof, as `lab/lab main` ends: an instance of flavor `baremetal` goes ACTIVE on an
+Ironic node, placed there by the node's resource class (Placement) and by the `baremetal-hosts`
+aggregate the Ironic host's nova-compute joined itself. `lab/lab boot` makes it; the checks
+use the real `openstack` CLI and Ironic's API on controller1, not our modules.
+"""
+
+import json
+
+import pytest
+
+from .cloudcli import cli, sdk
+from .conftest import lab
+
+pytestmark = pytest.mark.lab
+
+SERVER = "lab-baremetal-1"
+
+
+@pytest.fixture(scope="module")
+def booted(second_apply):
+    rc, out, err, seconds = lab("boot", check=False, timeout=900)
+    assert rc == 0, f"lab boot failed ({rc}) after {seconds:.0f} s\n{out[-3000:]}\n{err[-3000:]}"
+    return {"stdout": out, "stderr": err, "seconds": seconds}
+
+
+NODE = (
+    "import json, sys, openstack\n"
+    "n = openstack.connect(cloud='admin').baremetal.get_node(sys.argv[1])\n"
+    "print(json.dumps({'name': n.name, 'provision_state': n.provision_state,"
+    " 'instance_id': n.instance_id, 'resource_class': n.resource_class}))\n"
+)
+
+
+def test_the_baremetal_instance_is_active_on_an_ironic_node(hosts, booted):
+    server = cli(hosts, "server", "show", SERVER)
+    assert server["status"] == "ACTIVE", server
+    assert server["OS-EXT-SRV-ATTR:host"] == "ironic1", server
+    assert server["flavor"]["original_name"] == "baremetal", server["flavor"]
+    assert server["image"].startswith("baremetal-instance "), server["image"]
+    placed = sdk(hosts, NODE, server["OS-EXT-SRV-ATTR:hypervisor_hostname"])
+    # the only available node with resource class baremetal in the pillar's enrolment
+    assert placed["name"] == "lab-node1", placed
+    assert (placed["provision_state"], placed["instance_id"]) == ("active", server["id"]), placed
+    assert placed["resource_class"] == "baremetal", placed
+    assert "lab-node1" in booted["stderr"] + booted["stdout"], "lab boot does not say where it landed"
+
+
+def test_the_ironic_host_is_in_the_baremetal_aggregate(hosts, booted):
+    aggregate = cli(hosts, "aggregate", "show", "baremetal-hosts")
+    assert aggregate["hosts"] == ["ironic1"], aggregate
+    assert aggregate["properties"] == {"baremetal": "true"}, aggregate
+
+
+def test_boot_again_finds_the_instance_and_a_highstate_leaves_it(hosts, booted):
+    rc, out, err, _ = lab("boot", check=False)
+    assert rc == 0 and "exists" in err, err[-2000:]
+    # the enrolment state leaves a node in use alone: the site's highstate changes nothing
+    rc, out, err, _ = lab("apply", check=False)
+    assert rc == 0, out[-3000:]
+    rows = json.loads(out.strip().splitlines()[-1])
+    assert {h: r["changed"] for h, r in rows.items() if r["changed"]} == {}, rows
