@@ -45,6 +45,7 @@ def present(
     hosts_matching=None,
     purge_hosts=False,
     purge_metadata=False,
+    await_hosts=False,
     cloud=None,
     pillar_key=None,
 ):
@@ -65,6 +66,11 @@ def present(
         Remove hosts that are neither listed nor matched.
     purge_metadata
         Remove metadata keys that are not listed.
+    await_hosts
+        The listed hosts may be registering in this very run (a compute host joining its own
+        aggregate right after its service starts): one Nova does not know yet is awaited, not
+        an error. ``test=True`` says it cannot be known before the host registers (result None);
+        a real run fails, nothing changed, so that the state's ``retry`` tries again.
     pillar_key
         Where the data came from (``openstack:aggregates:<name>``), used in error messages.
     cloud
@@ -100,6 +106,14 @@ def present(
             f"{where}:hosts: no compute host named {', '.join(unknown)} (known: {', '.join(known) or 'none'}); "
             "nothing was changed"
         )
+        if await_hosts:
+            ret["comment"] += f"; awaited: {', '.join(unknown)} registers once its nova-compute has started"
+            if __opts__["test"]:
+                ret["result"] = None
+                ret["comment"] = (
+                    f"Aggregate '{name}': cannot be known before {', '.join(unknown)} registers "
+                    "(an earlier state of this run starts its nova-compute); it would then be joined"
+                )
         return ret
     item = __salt__["openstack_aggregate.plan"](spec, live, wanted)
     if item["action"] == "none":

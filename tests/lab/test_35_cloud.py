@@ -173,3 +173,38 @@ def test_placement_has_the_available_node_with_its_resource_class(hosts, lab_up,
                 break
         time.sleep(5)
     assert inventories.get("CUSTOM_BAREMETAL", {}).get("total") == 1, inventories
+
+
+def test_the_images_are_in_glance_as_the_pillar_says(hosts, first_apply):
+    wanted = ADMIN_PILLAR["images"]
+    shown = {name: cli(hosts, "image", "show", name) for name in wanted}
+    for name, spec in wanted.items():
+        image = shown[name]
+        assert image["status"] == "active", image
+        assert image["disk_format"] == spec["disk_format"], image
+        assert image["container_format"] == spec.get("container_format", "bare"), image
+        assert image["visibility"] == spec["visibility"], image
+    instance = shown["baremetal-instance"]["properties"]
+    # {image: NAME} in the pillar: that image's id
+    assert instance["kernel_id"] == shown["deploy-kernel"]["id"], instance
+    assert instance["ramdisk_id"] == shown["deploy-ramdisk"]["id"], instance
+    assert instance["os_distro"] == "debian", instance
+
+
+def test_the_rbd_backed_image_clones_into_vms_as_client_nova(hosts, first_apply):
+    # Glance's rbd store keeps the image as images/<id> with a protected snapshot `snap`; the
+    # compute host's Ceph identity (client.nova: rbd on vms, read-only on images) clones it
+    image_id = cli(hosts, "image", "show", "baremetal-instance")["id"]
+    info = run(hosts, "compute1", f"rbd --id nova --format json snap ls images/{image_id}")
+    snaps = {s["name"]: s for s in json.loads(info)}
+    assert "snap" in snaps, snaps
+    assert "protected: True" in run(hosts, "compute1", f"rbd --id nova info images/{image_id}@snap")
+    clone = f"vms/lab-clone-{image_id[:8]}"
+    try:
+        run(hosts, "compute1", f"rbd --id nova clone images/{image_id}@snap {clone}")
+        assert (
+            json.loads(run(hosts, "compute1", f"rbd --id nova --format json info {clone}"))["parent"]["image"]
+            == image_id
+        )
+    finally:
+        hosts["compute1"].run(f"rbd --id nova rm {clone}")

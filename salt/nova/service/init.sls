@@ -45,6 +45,7 @@ nova-compute-in-aggregate-{{ aggregate }}:
     - name: {{ aggregate | json }}
     - hosts: [{{ settings.compute.host | json }}]
     - purge_hosts: False
+    - await_hosts: True
     - cloud: {{ settings.cloud | json }}
     - pillar_key: nova:compute:aggregates
     - retry:

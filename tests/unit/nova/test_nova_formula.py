@@ -110,6 +110,8 @@ def test_the_host_joins_its_aggregates_after_its_service_retrying(tmp_path):
     join = states["nova-compute-in-aggregate-baremetal-hosts"]
     args = formula.state_args(states, "nova-compute-in-aggregate-baremetal-hosts")
     assert args["hosts"] == ["render"] and args["purge_hosts"] is False and args["cloud"] == "ironic"
+    # registering in this very run: test=True says so instead of failing
+    assert args["await_hosts"] is True
     assert {"service": "nova-service-compute-running"} in args["require"]
     assert join["__env__"] == "base" and args["retry"]["attempts"] * args["retry"]["interval"] >= 120
     # the metadata stays the cloud-admin host's: this state sets none
