@@ -76,6 +76,11 @@ openstack:
         kernel_id: {image: deploy-kernel}
         ramdisk_id: {image: deploy-ramdisk}
         os_distro: debian
+  # The lab's Ceph cluster (Glance's store) comes up in the same first highstate, minutes after
+  # this host starts uploading: Glance refuses data until then, so uploads are retried.
+  images_retry:
+    attempts: 30
+    interval: 15
   aggregates:
     baremetal-hosts:
       # its member joins it itself: the Ironic host's nova-compute registers during the same

@@ -128,14 +128,11 @@ def test_the_aggregates_carry_their_metadata(hosts, first_apply):
 
 # The Nova side of Ironic: the ironic1 host's nova-compute (salt/nova, the ironic driver),
 # joined to the cloud over its RabbitMQ and Keystone, reporting Ironic's nodes to Placement.
-PLACEMENT = "http://127.0.0.1:8778"
-
-
-def placement(hosts, token, path):
+def placement(hosts, lab_up, token, path):
+    # the stand-in binds its services to the cloud host's lab address, not loopback
+    url = f"http://{lab_up[CLOUD]['ip']}:8778{path}"
     out = run(
-        hosts,
-        CLOUD,
-        f"curl -sf -H 'X-Auth-Token: {token}' -H 'OpenStack-API-Version: placement 1.20' {PLACEMENT}{path}",
+        hosts, CLOUD, f"curl -sf -H 'X-Auth-Token: {token}' -H 'OpenStack-API-Version: placement 1.20' {url}"
     )
     return json.loads(out)
 
@@ -164,11 +161,13 @@ def test_placement_has_the_available_node_with_its_resource_class(hosts, lab_up,
     deadline = time.monotonic() + 180
     inventories = {}
     while time.monotonic() < deadline:
-        providers = placement(hosts, token, f"/resource_providers?name={node['uuid']}")["resource_providers"]
+        providers = placement(hosts, lab_up, token, f"/resource_providers?name={node['uuid']}")[
+            "resource_providers"
+        ]
         if providers:
-            inventories = placement(hosts, token, f"/resource_providers/{providers[0]['uuid']}/inventories")[
-                "inventories"
-            ]
+            inventories = placement(
+                hosts, lab_up, token, f"/resource_providers/{providers[0]['uuid']}/inventories"
+            )["inventories"]
             if "CUSTOM_BAREMETAL" in inventories:
                 break
         time.sleep(5)

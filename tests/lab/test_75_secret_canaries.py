@@ -28,6 +28,7 @@ ALLOWED_HOMES = (
     "/var/lib/ironic/",
     "/etc/ceph/",
     "/etc/ironic/",
+    "/etc/nova/",
     "/etc/salt/",
     "/var/lib/ceph/",
     "/var/cache/salt/minion/",

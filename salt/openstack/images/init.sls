@@ -20,6 +20,12 @@ openstack-image-{{ name }}-present:
 {%-     if settings.cloud %}
     - cloud: {{ settings.cloud | json }}
 {%-     endif %}
+{%-     if settings.images_retry.attempts > 1 %}
+    {#- a failed upload leaves no image behind, so trying again is safe #}
+    - retry:
+        attempts: {{ settings.images_retry.attempts }}
+        interval: {{ settings.images_retry.interval }}
+{%-     endif %}
     - require:
       - pillar_schema: openstack-pillar-schema-validated
 {%-     for value in image.get('properties', {}).values() if value is mapping and value.get('image') in settings.images %}
