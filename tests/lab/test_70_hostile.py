@@ -10,6 +10,7 @@ the host's Python); the module prints `N tried, M got anything` per kind and in 
 
 import json
 import subprocess
+import threading
 import time
 
 import pytest
@@ -217,25 +218,71 @@ def test_a_forged_beacon_event_runs_nothing_on_the_named_host(second_apply, host
     assert got == []
 
 
+class EventStream(EventWatch):
+    """An EventWatch read while it runs, so a test can wait for answers before going on."""
+
+    def __init__(self, timeout):
+        self.timeout = timeout
+        super().__init__("*", -1, timeout)
+        self.events = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            tag, _, data = line.rstrip("\n").partition("\t")
+            if data.startswith("{"):
+                self.events.append((tag, json.loads(data)))
+
+    def stop(self):
+        # the watcher runs inside the master container: end it there (`timeout` passes SIGTERM on)
+        subprocess.run(["podman", "exec", "master", "pkill", "-TERM", "-f", f"^timeout {self.timeout} salt-run"],
+                       check=False)  # fmt: skip
+        self.proc.wait(30)
+        self._reader.join(10)
+        return list(self.events)
+
+
+def heal_verdicts(events):
+    returns = [d for tag, d in events if tag.startswith("salt/run/") and tag.endswith("/ret")]
+    return [r["return"]["verdict"] for r in returns if r.get("fun") == "runner.stacksalt_heal.react"]
+
+
 def test_a_flood_of_heal_events_is_cut_off(second_apply, hosts):
-    attacker, victim, flood = "spare1", "compute1", 30
+    """
+    A sustained flood about one thing: 5 waves of 6 forged events, each wave answered before the
+    next is sent. Events that arrive while a check is running are answered `busy`; each later
+    wave finds the check done, so the flap guard must give up at the fourth wave at the latest
+    (max_heals 3), alert once, and hold the rest. Sent all at once, every event may land while
+    the first checks run and the give-up is never reached; the waves make the test about the
+    guard, not about how fast the reactor drains a burst.
+    """
+    attacker, victim, waves, per_wave = "spare1", "compute1", 5, 6
     hosts["master"].run(f"salt-run stacksalt_heal.reset {victim}")
-    watch = master_events(60)
+    watch = EventStream(300)
     start = time.monotonic()
-    sent = probe(attacker, [forged_beacon_event(victim) for _ in range(flood)])
-    assert all(r.get("ret") is True for r in sent), sent
-    events = watch.wait()
+    try:
+        for wave in range(1, waves + 1):
+            sent = probe(attacker, [forged_beacon_event(victim) for _ in range(per_wave)])
+            assert all(r.get("ret") is True for r in sent), sent
+            answered = wait_for(lambda w=wave: len(heal_verdicts(watch.events)) >= w * per_wave, 60, step=0.5)
+            assert answered, (
+                f"wave {wave}: {len(heal_verdicts(watch.events))} of {wave * per_wave} answered in 60 s"
+            )
+        time.sleep(3)  # a state job the guard let through would show up by now
+    finally:
+        events = watch.stop()
     checks = [d for tag, d in events if tag == "salt/stacksalt/heal/unconfirmed"]
     gave_up = [d for tag, d in events if tag == "salt/stacksalt/heal/gave_up"]
-    returns = [d for tag, d in events if tag.startswith("salt/run/") and tag.endswith("/ret")]
-    verdicts = [r["return"]["verdict"] for r in returns if r.get("fun") == "runner.stacksalt_heal.react"]
-    print(f"flood of {flood} from {attacker} naming {victim}: {len(checks)} checks, verdicts "
-          f"{ {v: verdicts.count(v) for v in sorted(set(verdicts))} }, sent in {time.monotonic() - start:.1f} s")  # fmt: skip
+    verdicts = heal_verdicts(events)
+    print(f"flood of {waves}x{per_wave} from {attacker} naming {victim}: {len(checks)} checks, verdicts "
+          f"{ {v: verdicts.count(v) for v in sorted(set(verdicts))} }, in {time.monotonic() - start:.1f} s")  # fmt: skip
     hosts["master"].run(f"salt-run stacksalt_heal.reset {victim}")
     got = state_jobs_for(events, victim)
-    tally(f"heal flood {attacker} -> {victim}", flood, [f"state run {j['fun']}" for j in got])
-    assert len(verdicts) == flood, f"{len(verdicts)} of {flood} heal events answered within 60 s"
-    assert len(checks) <= 3 and len(gave_up) == 1, (checks, gave_up)
+    tally(f"heal flood {attacker} -> {victim}", waves * per_wave, [f"state run {j['fun']}" for j in got])
+    assert len(verdicts) == waves * per_wave
+    assert len(checks) == 3 and len(gave_up) == 1, (checks, gave_up)
+    assert verdicts.count("held") >= per_wave - 1, verdicts
     assert got == []
 
 
