@@ -7,8 +7,6 @@ include:
 roles: {{ roles | json }}
 
 ceph:
-  mon:
-    addr: 10.89.50.21
   osd:
     # A sparse file: the lab has no spare disks. The uuid is this OSD's identity (uuidgen once).
     devices:

@@ -1,5 +1,6 @@
 # Monitor hosts: the monitor, the site's pools and the cephx clients the site hands out.
-# The mon's own address is per host (hosts/<id>.sls); its keys are in secrets/<id>.sls.
+# The mon's own address is its Salt mine entry (the ceph formula reads it); its keys are in
+# secrets/<id>.sls.
 include:
   - site.ceph
 

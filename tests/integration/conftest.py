@@ -4,7 +4,8 @@ Real Salt daemons for the integration tier (pytest-salt-factories).
 One salt-master runs the config the salt formula writes (tests/support/harness.py renders it
 with the formula itself; the few test-only differences are named there) and two salt-minions
 take ids from the demo site: `master` (roles salt-master, salt-minion, cloud-admin) and `compute1`
-(roles salt-minion, compute). Both run on this host, so the harness gives each its own
+(roles salt-minion, compute), and `ceph1` only publishes its address in the mine (see
+LOOPBACK_PUBLISHERS in tests/support/harness.py). All run on this host, so the harness gives each its own
 Salt config dir and a test-only service provider (tests/support/extmods); the formulas
 are used unchanged.
 """
@@ -13,7 +14,14 @@ import pathlib
 
 import pytest
 
-from tests.support.harness import master_overrides, minion_overrides, shipped_master_config, stop_minion
+from tests.support.harness import (
+    LOOPBACK_PUBLISHERS,
+    master_overrides,
+    minion_overrides,
+    publish_loopback_addresses,
+    shipped_master_config,
+    stop_minion,
+)
 from tests.support.sshhost import SshHost
 
 MINION_IDS = ("master", "compute1")
@@ -54,7 +62,7 @@ def salt_master(salt_factories, shipped_master, known_hosts_file):
 def minions(salt_master, repo_root, tmp_path_factory):
     started = {}
     factories = []
-    for minion_id in MINION_IDS:
+    for minion_id in (*MINION_IDS, *LOOPBACK_PUBLISHERS):
         state_dir = tmp_path_factory.mktemp(f"host-{minion_id}")
         factory = salt_master.salt_minion_daemon(
             minion_id, overrides=minion_overrides(repo_root, minion_id, state_dir)
@@ -77,6 +85,7 @@ def salt_cli(salt_master, minions):
     cli = salt_master.salt_cli(timeout=180)
     ret = cli.run("saltutil.sync_all", minion_tgt="*")
     assert ret.returncode == 0, ret
+    publish_loopback_addresses(cli)
     return cli
 
 

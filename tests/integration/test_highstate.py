@@ -103,4 +103,7 @@ def test_compute_host_gets_only_its_own_ceph_keyring(first_run, minions):
     keyring = conf_dir / "ceph.client.nova.keyring"
     assert stat.S_IMODE(keyring.stat().st_mode) == 0o640
     assert keyring.read_text().startswith("[client.nova]\n")
-    assert "fsid = 9c4a1f0e-5b2d-4e8a-8f3b-6d1e2a7c9b40" in (conf_dir / "ceph.conf").read_text()
+    conf = (conf_dir / "ceph.conf").read_text()
+    assert "fsid = 9c4a1f0e-5b2d-4e8a-8f3b-6d1e2a7c9b40" in conf
+    # the mon's address is its own mine entry (ceph1 publishes its loopback one here)
+    assert "mon host = 127.0.0.1\n" in conf, conf

@@ -110,6 +110,28 @@ def minion_overrides(repo_root, minion_id, state_dir):
     }
 
 
+# Where the harness's hosts differ from the site's: they all run on loopback, so their site-network
+# mine entry (`stacksalt_address`, pillar mine_functions, cidr site:network) is empty. The demo
+# site's mon host (ceph1, which compute1's ceph.conf names through the mine) is started as a
+# minion of its own that publishes its loopback address under that same mine function, by its own
+# authenticated id: the formulas read the mine exactly as on the site.
+LOOPBACK_PUBLISHERS = ("ceph1",)
+
+
+def publish_loopback_addresses(cli, minion_ids=LOOPBACK_PUBLISHERS):
+    """Each of `minion_ids` publishes 127.0.0.1 as its `stacksalt_address` (see above)."""
+    for minion_id in minion_ids:
+        ret = cli.run(
+            "mine.send", "stacksalt_address", "mine_function=network.ip_addrs", "cidr=127.0.0.0/8",
+            "include_loopback=True", minion_tgt=minion_id,
+        )  # fmt: skip
+        if ret.returncode != 0 or ret.data is not True:
+            raise RuntimeError(f"{minion_id}: mine.send stacksalt_address failed: {ret}")
+        seen = cli.run("mine.get", minion_id, "stacksalt_address", "tgt_type=list", minion_tgt="compute1")
+        if (seen.data or {}).get(minion_id) != ["127.0.0.1"]:
+            raise RuntimeError(f"{minion_id}: its mine entry is not 127.0.0.1 as compute1 reads it: {seen}")
+
+
 def service_dir(state_dir):
     """Where the test provider of the minion with `state_dir` keeps its services (see above)."""
     return pathlib.Path(state_dir) / "services"

@@ -9,11 +9,22 @@
 include:
   - {{ tplroot }}.validate
 
-{%- if not settings.fsid or not settings.mon_host %}
+{%- if not settings.fsid or not (settings.mon_host or settings.mons) %}
 
 ceph-client-cluster-unknown:
   test.fail_without_changes:
-    - name: "pillar ceph:fsid and ceph:mon_host must be set for a host with a ceph component"
+    - name: "pillar ceph:fsid and ceph:mons (or ceph:mon_host) must be set for a host with a ceph component"
+    - failhard: True
+    - require:
+      - pillar_schema: ceph-pillar-schema-validated
+{%- elif settings.unresolved %}
+
+ceph-client-addresses-resolved:
+  test.fail_without_changes:
+    - name: >-
+        {{ settings.unresolved | join(', ') }}: no address in the Salt mine for that host;
+        nothing was changed. Run `salt HOST mine.update` on it (it publishes stacksalt_address),
+        then apply again.
     - failhard: True
     - require:
       - pillar_schema: ceph-pillar-schema-validated

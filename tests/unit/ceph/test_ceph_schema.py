@@ -39,7 +39,9 @@ def with_(path, value):
     [
         (["fsid"], "not-a-uuid", "ceph:fsid"),
         (["mon_host"], ["ceph1.example"], "ceph:mon_host"),
-        (["mon"], {"enabled": True}, "ceph:mon"),
+        (["mon"], {"enabled": True, "addr": "ceph1"}, "ceph:mon:addr"),
+        (["mons"], ["ceph1", "ceph1"], "ceph:mons"),
+        (["mons"], ["ceph1;rm -rf /"], "ceph:mons:0"),
         (
             ["osd", "devices"],
             [{"uuid": "1f3c9127-fee8-45b4-89a0-9753606ea81d", "type": "file", "path": "/x"}],
