@@ -82,7 +82,7 @@ def _u(name):
 
 def _connect(cloud=None):
     """The process-wide openstacksdk connection for ``cloud`` (``_utils/stacksalt_openstack``)."""
-    return _util("stacksalt_openstack.salt_connect")(__salt__["config.get"], cloud)
+    return _util("stacksalt_openstack.salt_connect")(__salt__, cloud)
 
 
 def _ceph(conf=None, user=None, keyring=None, cluster=None):

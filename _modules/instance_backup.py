@@ -352,7 +352,7 @@ def match_servers(servers, names=None, tags=None, metadata=None):
 
 
 def _conn(cloud=None):
-    return _util("stacksalt_openstack.salt_connect")(__salt__["config.get"], cloud)
+    return _util("stacksalt_openstack.salt_connect")(__salt__, cloud)
 
 
 def _error(exc):

@@ -221,7 +221,7 @@ def plan(spec, live, wanted_hosts):
 
 
 def _conn(cloud=None):
-    return _util("stacksalt_openstack.salt_connect")(__salt__["config.get"], cloud)
+    return _util("stacksalt_openstack.salt_connect")(__salt__, cloud)
 
 
 def _compute(conn, method, url, **kwargs):

@@ -536,7 +536,7 @@ def _project_diff(live, wanted, names):
 
 
 def _conn(cloud=None):
-    return _util("stacksalt_openstack.salt_connect")(__salt__["config.get"], cloud)
+    return _util("stacksalt_openstack.salt_connect")(__salt__, cloud)
 
 
 def _compute(conn, method, url, **kwargs):

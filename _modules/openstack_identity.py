@@ -376,7 +376,7 @@ def plan(kind, spec, live, **facts):
 
 
 def _conn(cloud=None):
-    return _util("stacksalt_openstack.salt_connect")(__salt__["config.get"], cloud)
+    return _util("stacksalt_openstack.salt_connect")(__salt__, cloud)
 
 
 def _identity(conn, method, url, **kwargs):

@@ -603,7 +603,7 @@ def plan_present(spec, live, resolved=None):
 
 
 def _conn(cloud=None):
-    return _util("stacksalt_openstack.salt_connect")(__salt__["config.get"], cloud)
+    return _util("stacksalt_openstack.salt_connect")(__salt__, cloud)
 
 
 def _image(conn, method, url, **kwargs):

@@ -647,7 +647,7 @@ def plan_subnet(spec, live):
 
 
 def _conn(cloud=None):
-    return _util("stacksalt_openstack.salt_connect")(__salt__["config.get"], cloud)
+    return _util("stacksalt_openstack.salt_connect")(__salt__, cloud)
 
 
 def _neutron(conn, method, url, **kwargs):

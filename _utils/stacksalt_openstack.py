@@ -22,8 +22,12 @@ The public API is small on purpose; everything else is private:
     2.45, the flavor and aggregate modules for 2.88), so they share one connection, one token
     and one version discovery. ``MICROVERSIONS`` only sets the proxies' defaults.
 
-``salt_connect(config_get, cloud=None)`` / ``command_error(what, exc)``
-    The same for loader modules (settings through ``config.get``) and their error type.
+``salt_connect(salt_funcs, cloud=None)`` / ``command_error(what, exc)``
+    The same for loader modules (settings through their ``__salt__``: ``config.get``) and their
+    error type. A cloud's ``auth: {auth_url: {host: controller1, port: 5000, path: /v3}}`` names
+    a host instead of typing its address: the address is that host's own Salt mine entry
+    (``stacksalt_address``, as ``salt/lib/addresses.jinja`` reads it for templates), looked up
+    by exact id (``mine_url(spec, mine_get)``, ``resolve_mine_urls(config, cloud, mine_get)``).
 
 ``mask(data)`` / ``is_secret_key(key)`` / ``MASK``
     The project's one secret rule and mask (``_utils/stacksalt_secrets.py``): a deep copy with
@@ -412,14 +416,57 @@ def connect(cloud=None, config=None):
         return conn
 
 
-def salt_connect(config_get, cloud=None):
+MINE_ADDRESS = "stacksalt_address"
+
+
+def mine_url(spec, mine_get):
     """
-    :func:`connect` for loader modules: the ``openstack`` settings come through their
-    ``config.get`` (minion config, then pillar) and a cloud that is not configured raises
-    ``CommandExecutionError``, which Salt reports without a traceback.
+    The URL a ``{host, port, scheme, path}`` spec names, with the host's address from the Salt
+    mine (``mine_get``: a loader's ``mine.get``), or the spec itself when it is a string. The
+    host is matched by exact id (``tgt_type=list``): never a glob another host's id could match.
+    Raises ``RuntimeError`` naming the host when it has published no address.
+    """
+    if not isinstance(spec, dict):
+        return spec
+    host = spec.get("host")
+    if mine_get is None:
+        raise RuntimeError(
+            f"host '{host}' names an address in the Salt mine, and mine.get is not available here"
+        )
+    found = (mine_get(host, MINE_ADDRESS, tgt_type="list") or {}).get(host) if host else None
+    if not found:
+        raise RuntimeError(
+            f"no address in the Salt mine for host '{host}': run `salt {host} mine.update` on it "
+            f"(it publishes {MINE_ADDRESS}), then try again"
+        )
+    port = f":{spec['port']}" if spec.get("port") else ""
+    return f"{spec.get('scheme', 'http')}://{sorted(found)[0]}{port}{spec.get('path', '')}"
+
+
+def resolve_mine_urls(config, cloud, mine_get):
+    """``config`` with the chosen inline cloud's ``auth.auth_url`` spec resolved (see mine_url)."""
+    name, inline = _cloud_settings(cloud, config)
+    auth_url = ((inline or {}).get("auth") or {}).get("auth_url")
+    if not isinstance(auth_url, dict):
+        return config
+    try:
+        resolved = mine_url(auth_url, mine_get)
+    except RuntimeError as exc:
+        raise RuntimeError(f"openstack:clouds:{name}:auth:auth_url: {exc}") from exc
+    entry = {**inline, "auth": {**inline["auth"], "auth_url": resolved}}
+    return {**config, "clouds": {**config["clouds"], name: entry}}
+
+
+def salt_connect(salt_funcs, cloud=None):
+    """
+    :func:`connect` for loader modules (``salt_funcs``: their ``__salt__``): the ``openstack``
+    settings come through ``config.get`` (minion config, then pillar), a host-named auth_url
+    through ``mine.get``, and a cloud that is not configured raises ``CommandExecutionError``,
+    which Salt reports without a traceback.
     """
     try:
-        return connect(cloud=cloud, config=config_get("openstack", {}) or {})
+        config = salt_funcs["config.get"]("openstack", {}) or {}
+        return connect(cloud=cloud, config=resolve_mine_urls(config, cloud, salt_funcs.get("mine.get")))
     except RuntimeError as exc:
         raise CommandExecutionError(str(exc)) from exc
 

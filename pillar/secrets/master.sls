@@ -4,7 +4,8 @@ openstack:
   clouds:
     demo:
       auth:
-        auth_url: http://10.89.50.12:5000/v3
+        # the cloud host's address from the Salt mine (a typed URL works too)
+        auth_url: {host: controller1, port: 5000, path: /v3}
         username: admin
         password: FAKE-demo-admin-password-do-not-use
         project_name: admin

@@ -133,7 +133,7 @@ def test_run_reports_each_failed_delete_and_fails(salt_loader):
     utils = dict(
         utils_dunder(),
         **{
-            "stacksalt_openstack.salt_connect": lambda config_get, cloud_name: cloud,
+            "stacksalt_openstack.salt_connect": lambda salt_funcs, cloud_name: cloud,
             "stacksalt_openstack.request": cloud.request,
             "stacksalt_openstack.paged": cloud.paged,
         },
