@@ -533,7 +533,7 @@ def _digest_matches(value, stored):
 
 
 def _conn(cloud=None):
-    return _util("stacksalt_openstack.salt_connect")(__salt__["config.get"], cloud)
+    return _util("stacksalt_openstack.salt_connect")(__salt__, cloud)
 
 
 def _request(conn, method, url, **kwargs):
@@ -758,9 +758,13 @@ def check_supported(nodes, where="nodes", cloud=None):
     return supported_errors(nodes, enabled, where=where)
 
 
-def resolve_images(refs, cloud=None):
+def resolve_images(refs, cloud=None, missing_ok=False):
     """
     Map deploy image references (Glance names or ids, or URLs) to what Ironic needs (ids/URLs).
+
+    missing_ok
+        A name Glance does not know is left out of the result instead of raising (a caller
+        awaiting an upload that runs elsewhere compares the keys with what it asked).
 
     CLI Example:
 
@@ -776,6 +780,8 @@ def resolve_images(refs, cloud=None):
         conn = conn or _conn(cloud)
         image = conn.image.find_image(ref, ignore_missing=True)
         if image is None:
+            if missing_ok:
+                continue
             raise CommandExecutionError(f"deploy image '{ref}' was not found in Glance")
         out[ref] = image.id
     return out

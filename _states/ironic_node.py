@@ -78,9 +78,13 @@ def _with_secrets(nodes, secrets_pillar):
     return out
 
 
-def _images(specs, cloud):
-    refs = {s[k] for s in specs for k in ("deploy_kernel", "deploy_ramdisk") if k in s}
-    return __salt__["ironic_node.resolve_images"](list(refs), cloud=cloud) if refs else {}
+def _image_refs(specs):
+    return sorted({s[k] for s in specs for k in ("deploy_kernel", "deploy_ramdisk") if k in s})
+
+
+def _images(specs, cloud, missing_ok=False):
+    refs = _image_refs(specs)
+    return __salt__["ironic_node.resolve_images"](refs, cloud=cloud, missing_ok=missing_ok) if refs else {}
 
 
 def present(name, cloud=None, timeout=None, secrets_pillar=None, **spec):
@@ -169,6 +173,7 @@ def enrolled(
     timeout=None,
     prune=False,
     secrets_pillar=None,
+    await_images=False,
 ):
     """
     Ensure many nodes at once (hundreds): from ``nodes`` (a list, e.g. from pillar) or ``source``
@@ -188,6 +193,12 @@ def enrolled(
     secrets_pillar
         Pillar key of ``{node name: {driver_info key: secret}}`` (e.g. ``ironic:node_secrets``),
         read on the minion: the rendered SLS holds no secret (minions only, see the module).
+    await_images
+        The nodes' deploy images (Glance names) may be uploaded in this very run by another
+        host (the cloud-admin host's ``openstack.images``): one Glance does not have yet is
+        awaited, not an error. ``test=True`` says the nodes cannot be known before then
+        (result None); a real run fails with nothing changed, so that the state's ``retry``
+        tries again.
 
     ``changes`` holds the created/updated/deleted/failed node names and a summary; with
     ``test=True`` it holds every node's planned changes.
@@ -235,8 +246,26 @@ def enrolled(
         )
         return ret
     try:
+        images = _images(nodes, cloud, missing_ok=await_images)
+    except (CommandExecutionError, SaltInvocationError) as exc:
+        ret["comment"] = f"Could not resolve the nodes' deploy images, nothing was changed: {exc}"
+        return ret
+    missing = [ref for ref in _image_refs(nodes) if ref not in images]
+    if missing:
+        awaited = ", ".join(missing)
+        if __opts__["test"]:
+            ret["result"] = None
+            ret["comment"] = (
+                f"{len(nodes)} nodes: cannot be known before the deploy images {awaited} are in Glance "
+                "(another host uploads them in this run); they would then be enrolled"
+            )
+        else:
+            ret["comment"] = (
+                f"The deploy images {awaited} are not in Glance yet, nothing was changed (awaited)"
+            )
+        return ret
+    try:
         live = __salt__["ironic_node.inventory"](cloud=cloud)
-        images = _images(nodes, cloud)
         plans = [__salt__["ironic_node.plan"](spec, live.get(spec["name"]), images=images) for spec in nodes]
     except (CommandExecutionError, SaltInvocationError) as exc:
         ret["comment"] = f"Could not read nodes from Ironic: {exc}"

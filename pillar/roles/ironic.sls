@@ -27,19 +27,22 @@ ironic:
   conductor:
     automated_clean: true
     max_concurrent_clean: 50
-    deploy_kernel: http://10.89.50.11:8088/ipa.kernel
-    deploy_ramdisk: http://10.89.50.11:8088/ipa.initramfs
+    # this host's own HTTP root (ironic:ipxe:http_root), at its mine address
+    deploy_kernel: {host: {{ opts.id }}, port: 8088, path: /ipa.kernel}
+    deploy_ramdisk: {host: {{ opts.id }}, port: 8088, path: /ipa.initramfs}
   neutron:
     cleaning_network: baremetal
   ipxe:
     enabled: true
-    http_url: http://10.89.50.11:8088
+    http_url: {host: {{ opts.id }}, port: 8088}
   # The demo enrolment (ironic.nodes): fake-hardware nodes, one per provision state the
   # states manage. Their BMC passwords come from the host's secrets pillar.
   nodes_cloud: ironic
   # seconds per provision step (default: ironic_node's 1800, Ironic's own cleaning timeout);
   # fake-hardware cleans in seconds, and this stays well inside the lab's 600 s bound on a highstate
   nodes_timeout: 300
+  # ...and lab-node1's deploy images are uploaded by the master in the same first highstate
+  nodes_await_images: {attempts: 40, interval: 15}
   nodes:
     - name: lab-node1
       driver: fake-hardware
@@ -53,6 +56,9 @@ ironic:
       resource_class: baremetal
       traits: [CUSTOM_LAB]
       ports: [{address: "52:54:00:1a:b0:01"}]
+      # the deploy images the cloud-admin host uploads (openstack.images), by Glance name
+      deploy_kernel: deploy-kernel
+      deploy_ramdisk: deploy-ramdisk
       provision_state: available
     - name: lab-node2
       driver: fake-hardware
@@ -74,7 +80,7 @@ openstack:
   clouds:
     ironic:
       auth:
-        auth_url: http://10.89.50.12:5000/v3
+        auth_url: {host: controller1, port: 5000, path: /v3}
         username: ironic
         project_name: service
         user_domain_name: Default

@@ -207,3 +207,22 @@ def test_the_rbd_backed_image_clones_into_vms_as_client_nova(hosts, first_apply)
         )
     finally:
         hosts["compute1"].run(f"rbd --id nova rm {clone}")
+
+
+def test_the_nodes_deploy_images_are_the_glance_images_of_those_names(hosts, lab_up, first_apply):
+    # pillar ironic:nodes names them (deploy-kernel, deploy-ramdisk); Ironic holds their ids
+    token = admin_token(hosts)
+    node = ironic_api(hosts, lab_up, token, "/v1/nodes/lab-node1?fields=driver_info")
+    for key, name in (("deploy_kernel", "deploy-kernel"), ("deploy_ramdisk", "deploy-ramdisk")):
+        assert node["driver_info"].get(key) == cli(hosts, "image", "show", name)["id"], (key, node)
+
+
+def test_addresses_in_the_configs_are_the_ones_the_hosts_publish(hosts, lab_up, first_apply):
+    # typed nowhere in pillar: each comes from the named host's own mine entry
+    ip = {name: lab_up[name]["ip"] for name in ("ceph1", "ironic1", "controller1")}
+    for host in ("ceph1", "ceph2", "compute1", "controller1"):
+        assert f"mon host = {ip['ceph1']}\n" in run(hosts, host, "cat /etc/ceph/ceph.conf"), host
+    ironic_conf = run(hosts, "ironic1", "cat /etc/ironic/ironic.conf")
+    assert f"deploy_kernel = http://{ip['ironic1']}:8088/ipa.kernel\n" in ironic_conf
+    assert f"http_url = http://{ip['ironic1']}:8088\n" in ironic_conf
+    assert f"auth_url = http://{ip['controller1']}:5000/v3\n" in ironic_conf

@@ -16,10 +16,15 @@
 {%- import 'lib/addresses.jinja' as addresses with context %}
 {%- set keystone = dict(settings.keystone) %}
 {%- set service_catalog = dict(settings.service_catalog) %}
+{%- set conductor = dict(settings.conductor) %}
+{%- set ipxe = dict(settings.ipxe) %}
 {%- set unresolved = [] %}
 {%- for where, holder, key in [('keystone:auth_url', keystone, 'auth_url'),
                                 ('keystone:www_authenticate_uri', keystone, 'www_authenticate_uri'),
-                                ('service_catalog:endpoint_override', service_catalog, 'endpoint_override')] %}
+                                ('service_catalog:endpoint_override', service_catalog, 'endpoint_override'),
+                                ('conductor:deploy_kernel', conductor, 'deploy_kernel'),
+                                ('conductor:deploy_ramdisk', conductor, 'deploy_ramdisk'),
+                                ('ipxe:http_url', ipxe, 'http_url')] %}
 {%-   if holder[key] %}
 {%-     set resolved = addresses.url(holder[key]) | trim %}
 {%-     do holder.update({key: resolved}) %}
@@ -31,7 +36,7 @@
 {%- if keystone.auth_url and not keystone.www_authenticate_uri %}
 {%-   do keystone.update({'www_authenticate_uri': keystone.auth_url}) %}
 {%- endif %}
-{%- do conf.update({'keystone': keystone, 'service_catalog': service_catalog}) %}
+{%- do conf.update({'keystone': keystone, 'service_catalog': service_catalog, 'conductor': conductor, 'ipxe': ipxe}) %}
 include:
   - {{ tplroot }}.install
 {%- if unresolved %}

@@ -35,6 +35,12 @@ ironic-nodes-enrolled:
 {%- if settings.nodes_timeout %}
     - timeout: {{ settings.nodes_timeout }}
 {%- endif %}
+{%- if settings.nodes_await_images.attempts > 1 %}
+    - await_images: True
+    - retry:
+        attempts: {{ settings.nodes_await_images.attempts }}
+        interval: {{ settings.nodes_await_images.interval }}
+{%- endif %}
     - require:
       - cmd: ironic-service-drivers-registered
 {%- endif %}

@@ -136,3 +136,38 @@ def test_test_mode_plans_only_the_deletes_the_run_makes(salt_loader, execution):
     run = done.enrolled("ironic-nodes", nodes=WANTED, prune=True, cloud="off")
     assert plan["changes"]["deleted"] == run["changes"]["deleted"] == ["stale-manageable"]
     assert "stale-active" in plan["comment"], plan["comment"]
+
+
+WITH_IMAGES = [{"name": "node-1", "driver": "fake-hardware", "deploy_kernel": "deploy-kernel"}]
+
+
+def test_awaited_deploy_images_change_nothing_until_glance_has_them(state, execution, testmode):
+    # the cloud-admin host uploads deploy-kernel in this very run: not there yet
+    execution["ironic_node.resolve_images"] = MagicMock(return_value={})
+    ret = state.enrolled("ironic-nodes", nodes=WITH_IMAGES, cloud="off", await_images=True)
+    execution["ironic_node.resolve_images"].assert_called_once_with(["deploy-kernel"], cloud="off", missing_ok=True)
+    assert ret["changes"] == {}
+    if testmode:
+        assert ret["result"] is None
+        assert ret["comment"] == (
+            "1 nodes: cannot be known before the deploy images deploy-kernel are in Glance "
+            "(another host uploads them in this run); they would then be enrolled"
+        )
+    else:
+        assert ret["result"] is False
+        assert ret["comment"] == "The deploy images deploy-kernel are not in Glance yet, nothing was changed (awaited)"
+    execution["ironic_node.inventory"].assert_not_called()
+    execution["ironic_node.apply"].assert_not_called()
+
+
+def test_a_missing_deploy_image_not_awaited_fails_naming_it(state, execution, testmode):
+    execution["ironic_node.resolve_images"] = MagicMock(
+        side_effect=CommandExecutionError("deploy image 'deploy-kernel' was not found in Glance")
+    )
+    ret = state.enrolled("ironic-nodes", nodes=WITH_IMAGES, cloud="off")
+    assert (ret["result"], ret["changes"]) == (False, {})
+    assert ret["comment"] == (
+        "Could not resolve the nodes' deploy images, nothing was changed: "
+        "deploy image 'deploy-kernel' was not found in Glance"
+    )
+    execution["ironic_node.apply"].assert_not_called()
