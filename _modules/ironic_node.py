@@ -43,7 +43,6 @@ from concurrent.futures import ThreadPoolExecutor
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 try:
-    import jsonpointer  # openstacksdk's own dependency (through jsonpatch)
     import openstack.exceptions
 
     HAS_OPENSTACKSDK = True
@@ -262,7 +261,7 @@ def format_capabilities(caps):
 
 def _pointer(*parts):
     """The JSON Pointer (RFC 6901) of a node field for a JSON Patch op: ``~`` and ``/`` escaped."""
-    return jsonpointer.JsonPointer.from_parts([str(p) for p in parts]).path
+    return _util("stacksalt_openstack.json_pointer")(*parts)
 
 
 def _wanted(spec, images=None):

@@ -86,9 +86,7 @@ def __init__(opts):  # noqa: ARG001 - Salt's loader passes its opts
 
 
 def _text(value):
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    return _util("stacksalt_openstack.as_text")(value)
 
 
 def validate(spec, where="aggregate"):

@@ -34,7 +34,6 @@ pillar) or ``clouds.yaml``; pass ``cloud=<name>`` to choose one.
 """
 
 import contextvars
-import difflib
 import importlib
 import logging
 import re
@@ -68,16 +67,11 @@ SPEC_KEYS = set(IMMUTABLE) | {
     "recreate",
 }
 
-_INT = re.compile(r"^[0-9]+$")
-_CPU_SET = re.compile(r"^\^?[0-9]+(-[0-9]+)?(,\^?[0-9]+(-[0-9]+)?)*$")
-_PAGE_SIZE = re.compile(r"^(small|large|any|[0-9]+([KMGT]i?B?|[kmgt]i?b?)?)$")
 _RESOURCE_CLASS = re.compile(r"^(CUSTOM_[A-Z0-9_]+|[A-Z][A-Z0-9_]*)$")
 _TRAIT = _RESOURCE_CLASS
 # Granular request groups: resources1:, trait_GPU: ... (a bare letter suffix, as in the
 # frequent typo "traits:", is refused although Placement would take it as a group name).
 _GROUP = r"([0-9]{1,64}|[_-][a-zA-Z0-9_-]{1,63})?"
-
-_BOOL = ("true", "false", "yes", "no", "1", "0", "on", "off")
 
 #: The ``hw:`` extra specs Nova knows, with the values each accepts: a tuple of choices,
 #: "int" (a positive integer), "int0" (zero or more), "bool", "cpuset", "pagesize" or "str".
@@ -178,15 +172,12 @@ def __init__(opts):  # noqa: ARG001 - Salt's loader passes its opts
 
 
 def _suggest(word, choices):
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{match[0]}'?)" if match else ""
+    return _util("stacksalt_openstack.did_you_mean")(word, choices)
 
 
 def _as_text(value):
     """Extra spec values are strings in Nova: YAML booleans become 'true'/'false'."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    return _util("stacksalt_openstack.as_text")(value)
 
 
 def normalize_extra_specs(extra_specs):
@@ -203,23 +194,11 @@ def normalize_extra_specs(extra_specs):
 
 
 def _check_hw_value(key, value, kind):
-    text = _as_text(value)
-    if isinstance(kind, tuple):
-        if text not in kind:
-            return f"must be one of {', '.join(kind)}, got '{text}'{_suggest(text, kind)}"
-    elif kind in ("int", "int0"):
-        if isinstance(value, bool) or not _INT.match(text) or (kind == "int" and int(text) < 1):
-            return f"must be a {'positive' if kind == 'int' else 'non-negative'} integer, got '{text}'"
-    elif kind == "bool":
-        if text.lower() not in _BOOL:
-            return f"must be true or false, got '{text}'"
-    elif kind == "cpuset":
-        if not _CPU_SET.match(text):
-            return f"must be a CPU list such as '0-3,^2,5', got '{text}'"
-    elif kind == "pagesize":
-        if not _PAGE_SIZE.match(text):
-            return f"must be small, large, any or a size such as 2MB or 1GB, got '{text}'"
-    return None
+    """The shared value check (``stacksalt_openstack.value_error``), a choice misspelt named."""
+    error = _util("stacksalt_openstack.value_error")(value, kind)
+    if error and isinstance(kind, tuple):
+        error += _suggest(_as_text(value), kind)
+    return error
 
 
 def _check_key(key, value):
@@ -240,9 +219,8 @@ def _check_key(key, value):
             return (
                 "names no resource class: use a standard class (VCPU, MEMORY_MB, DISK_GB...) or CUSTOM_<NAME>"
             )
-        text = _as_text(value)
-        if isinstance(value, bool) or not _INT.match(text):
-            return f"must be a non-negative integer amount, got '{text}'"
+        if not _util("stacksalt_openstack.is_count")(value):
+            return f"must be a non-negative integer amount, got '{_as_text(value)}'"
         return None
     match = TRAIT_KEY.match(key)
     if match:

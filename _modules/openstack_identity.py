@@ -36,7 +36,6 @@ one shared connection; identity has no microversions.
 :depends: openstacksdk, keystoneauth1
 """
 
-import difflib
 import importlib
 import urllib.parse
 
@@ -139,8 +138,7 @@ def __init__(opts):  # noqa: ARG001 - Salt's loader passes its opts
 
 def _hint(word, known):
     """`` (did you mean 'x'?)`` when one of ``known`` is close to the misspelt ``word``."""
-    close = difflib.get_close_matches(str(word), sorted(known), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return _util("stacksalt_openstack.did_you_mean")(word, known)
 
 
 def _url_errors(where, urls):

@@ -23,7 +23,6 @@ cloud comes from ``openstack:clouds:<name>`` (minion config or pillar) or ``clou
 :depends: openstacksdk
 """
 
-import difflib
 import importlib
 import logging
 import os
@@ -34,7 +33,6 @@ import urllib.parse
 from salt.exceptions import CommandExecutionError, SaltException, SaltInvocationError
 
 try:
-    import jsonpointer  # openstacksdk's own dependency (through jsonpatch)
     import keystoneauth1.exceptions
     import openstack.exceptions
 
@@ -51,10 +49,6 @@ __virtualname__ = "openstack_image"
 
 PATCH_TYPE = "application/openstack-images-v2.1-json-patch"
 
-_INT = re.compile(r"^[0-9]+$")
-_CPU_SET = re.compile(r"^\^?[0-9]+(-[0-9]+)?(,\^?[0-9]+(-[0-9]+)?)*$")
-_PAGE_SIZE = re.compile(r"^(small|large|any|[0-9]+([KMGT]i?B?|[kmgt]i?b?)?)$")
-_BOOL = ("true", "false", "yes", "no", "1", "0", "on", "off")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 #: Glance's default ``[image_format] disk_formats`` and ``container_formats`` (a cloud may allow
@@ -223,9 +217,7 @@ def __init__(opts):  # noqa: ARG001 - Salt's loader passes its opts
 
 
 def _text(value):
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    return _util("stacksalt_openstack.as_text")(value)
 
 
 def normalize(properties):
@@ -239,26 +231,6 @@ def normalize(properties):
         salt-call openstack_image.normalize '{"recommended": true, "hw_cpu_cores": 8}'
     """
     return {str(k): _text(v) for k, v in (properties or {}).items()}
-
-
-def _check_value(value, kind):
-    text = _text(value)
-    if isinstance(kind, tuple):
-        if text not in kind:
-            return f"must be one of {', '.join(kind)}, got '{text}'"
-    elif kind in ("int", "int0"):
-        if isinstance(value, bool) or not _INT.match(text) or (kind == "int" and int(text) < 1):
-            return f"must be a {'positive' if kind == 'int' else 'non-negative'} integer, got '{text}'"
-    elif kind == "bool":
-        if text.lower() not in _BOOL:
-            return f"must be true or false, got '{text}'"
-    elif kind == "cpuset":
-        if not _CPU_SET.match(text):
-            return f"must be a CPU list such as '0-3,^2,5', got '{text}'"
-    elif kind == "pagesize":
-        if not _PAGE_SIZE.match(text):
-            return f"must be small, large, any or a size such as 2MB or 1GB, got '{text}'"
-    return None
 
 
 def validate(properties, where="properties"):
@@ -293,12 +265,11 @@ def validate(properties, where="properties"):
         if numa:
             kind = "cpuset" if numa.group(1) == "cpus" else "int"
         if kind:
-            error = _check_value(value, kind)
+            error = _util("stacksalt_openstack.value_error")(value, kind)
             if error:
                 errors.append(f"{where}:{key}: {error}")
         elif key.startswith("hw_") or key.startswith("hw:"):
-            match = difflib.get_close_matches(key.replace(":", "_"), list(HW_PROPERTIES), n=1, cutoff=0.6)
-            hint = f" (did you mean '{match[0]}'?)" if match else ""
+            hint = _did_you_mean(key.replace(":", "_"), HW_PROPERTIES)
             errors.append(f"{where}:{key}: is not an image property Nova knows{hint}")
     if not errors:
         errors.extend(_check_topology(normalize(properties), where))
@@ -363,10 +334,7 @@ def plan(properties, live_properties):
 
 
 def _did_you_mean(word, known):
-    """`` (did you mean 'x'?)`` for the closest of ``known`` to a misspelt ``word``, else ''."""
-    for close in difflib.get_close_matches(str(word), sorted(known), n=1):
-        return f" (did you mean '{close}'?)"
-    return ""
+    return _util("stacksalt_openstack.did_you_mean")(word, known)
 
 
 def _is_reference(value):
@@ -501,14 +469,9 @@ def validate_present(spec, where="image"):
     return errors
 
 
-def _item(action="none", changes=None, comment="", create=None, update=None):
-    return {
-        "action": action,
-        "changes": changes or {},
-        "comment": comment,
-        "create": create,
-        "update": update,
-    }
+def _item(*args, **kwargs):
+    """One image's plan (``stacksalt_openstack.plan_item``)."""
+    return _util("stacksalt_openstack.plan_item")(*args, **kwargs)
 
 
 def plan_present(spec, live, resolved=None):
@@ -698,7 +661,7 @@ def remove_properties(name, keys, cloud=None):
 
 def _pointer(key):
     """A property's JSON Pointer (RFC 6901: ``~`` and ``/`` escaped, as Glance's JSON Patch takes it)."""
-    return jsonpointer.JsonPointer.from_parts([key]).path
+    return _util("stacksalt_openstack.json_pointer")(key)
 
 
 def _patch(name, ops, cloud, what="the properties"):

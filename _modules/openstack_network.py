@@ -44,7 +44,6 @@ pillar) or in ``clouds.yaml``. Neutron has no microversions.
 :depends: openstacksdk (python-openstackclient is not needed)
 """
 
-import difflib
 import importlib
 import ipaddress
 import re
@@ -148,10 +147,7 @@ def __init__(opts):  # noqa: ARG001 - Salt's loader passes its opts
 
 
 def _did_you_mean(word, known):
-    """`` (did you mean 'x'?)`` for the closest of ``known`` to a misspelt ``word``, else ''."""
-    for close in difflib.get_close_matches(str(word), sorted(known), n=1):
-        return f" (did you mean '{close}'?)"
-    return ""
+    return _util("stacksalt_openstack.did_you_mean")(word, known)
 
 
 def _common_errors(spec, known, where, names, flags):
@@ -519,14 +515,9 @@ def _refusal(kind, name, differing, why):
     )
 
 
-def _plan_item(action="none", changes=None, comment="", create=None, update=None):
-    return {
-        "action": action,
-        "changes": changes or {},
-        "comment": comment,
-        "create": create,
-        "update": update,
-    }
+def _plan_item(*args, **kwargs):
+    """One network's or subnet's plan (``stacksalt_openstack.plan_item``)."""
+    return _util("stacksalt_openstack.plan_item")(*args, **kwargs)
 
 
 def _arguments(fields):

@@ -19,6 +19,8 @@ added unless ``purge_hosts`` is true. A listed host Nova does not know fails the
 any change. ``test=True`` returns exactly the changes a real run makes.
 """
 
+import importlib
+
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 __virtualname__ = "openstack_aggregate"
@@ -35,6 +37,13 @@ def __virtual__():
 
 def _ret(name):
     return {"name": name, "result": False, "changes": {}, "comment": ""}
+
+
+def _util(name):
+    """A stacksalt util function: synced into ``__utils__``, else the installed wheel's."""
+    if name in __utils__:
+        return __utils__[name]
+    return importlib.import_module("saltext.stacksalt").util(name)
 
 
 def present(
@@ -89,10 +98,7 @@ def present(
     where = pillar_key or f"openstack_aggregate:{name}"
     errors = __salt__["openstack_aggregate.validate"](spec, where=where)
     if errors:
-        ret["comment"] = "Invalid aggregate data, nothing was changed:\n" + "\n".join(
-            f"  - {e}" for e in errors
-        )
-        return ret
+        return _util("stacksalt_openstack.invalid")(ret, "aggregate data", errors)
     try:
         hypervisors = __salt__["openstack_aggregate.hypervisors"](cloud=cloud)
         live = __salt__["openstack_aggregate.get"](name, cloud=cloud)
@@ -123,10 +129,8 @@ def present(
             ret["comment"] += f" (no hypervisor matches '{hosts_matching}')"
         return ret
     verb = "created" if item["action"] == "create" else "updated"
-    if __opts__["test"]:
-        ret.update(result=None, changes=item["changes"], comment=f"Aggregate '{name}' would be {verb}")
-        return ret
-    try:
+
+    def apply():
         if item["action"] == "create":
             __salt__["openstack_aggregate.create"](
                 name, availability_zone=item["availability_zone"], cloud=cloud
@@ -139,11 +143,10 @@ def present(
             remove_hosts=item["remove_hosts"],
             cloud=cloud,
         )
-    except (CommandExecutionError, SaltInvocationError) as exc:
-        ret["comment"] = f"Aggregate '{name}' could not be {verb}: {exc} (run the state again to finish)"
-        return ret
-    ret.update(result=True, changes=item["changes"], comment=f"Aggregate '{name}' {verb}")
-    return ret
+
+    return _util("stacksalt_openstack.carry_out")(
+        ret, f"Aggregate '{name}'", verb, item["changes"], apply, __opts__["test"], retry_hint=True
+    )
 
 
 def absent(name, cloud=None):
@@ -165,13 +168,11 @@ def absent(name, cloud=None):
         ret.update(result=True, comment=f"Aggregate '{name}' is already absent")
         return ret
     changes = {"deleted": {"id": live["id"], "hosts": live["hosts"]}}
-    if __opts__["test"]:
-        ret.update(result=None, changes=changes, comment=f"Aggregate '{name}' would be deleted")
-        return ret
-    try:
-        __salt__["openstack_aggregate.delete"](name, cloud=cloud)
-    except (CommandExecutionError, SaltInvocationError) as exc:
-        ret["comment"] = f"Aggregate '{name}' could not be deleted: {exc}"
-        return ret
-    ret.update(result=True, changes=changes, comment=f"Aggregate '{name}' deleted")
-    return ret
+    return _util("stacksalt_openstack.carry_out")(
+        ret,
+        f"Aggregate '{name}'",
+        "deleted",
+        changes,
+        lambda: __salt__["openstack_aggregate.delete"](name, cloud=cloud),
+        __opts__["test"],
+    )

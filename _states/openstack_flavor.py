@@ -27,6 +27,8 @@ state before any API call. Only the extra specs the state lists are compared unl
 ``purge_extra_specs`` is true. ``test=True`` returns exactly the changes a real run makes.
 """
 
+import importlib
+
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 __virtualname__ = "openstack_flavor"
@@ -43,6 +45,13 @@ def __virtual__():
 
 def _ret(name):
     return {"name": name, "result": False, "changes": {}, "comment": ""}
+
+
+def _util(name):
+    """A stacksalt util function: synced into ``__utils__``, else the installed wheel's."""
+    if name in __utils__:
+        return __utils__[name]
+    return importlib.import_module("saltext.stacksalt").util(name)
 
 
 def present(
@@ -93,8 +102,7 @@ def present(
     where = pillar_key or f"openstack_flavor:{name}"
     errors = __salt__["openstack_flavor.validate"](spec, where=where)
     if errors:
-        ret["comment"] = "Invalid flavor data, nothing was changed:\n" + "\n".join(f"  - {e}" for e in errors)
-        return ret
+        return _util("stacksalt_openstack.invalid")(ret, "flavor data", errors)
     try:
         project_ids = __salt__["openstack_flavor.resolve_projects"](projects or [], cloud=cloud)
     except (CommandExecutionError, SaltInvocationError) as exc:
@@ -182,13 +190,11 @@ def absent(name, cloud=None):
         ret["comment"] = f"Flavor '{name}' is already absent"
         return ret
     changes = {"deleted": {"id": live["id"]}}
-    if __opts__["test"]:
-        ret.update(result=None, changes=changes, comment=f"Flavor '{name}' would be deleted")
-        return ret
-    try:
-        __salt__["openstack_flavor.delete"](name, cloud=cloud)
-    except (CommandExecutionError, SaltInvocationError) as exc:
-        ret["comment"] = f"Flavor '{name}' could not be deleted: {exc}"
-        return ret
-    ret.update(result=True, changes=changes, comment=f"Flavor '{name}' deleted")
-    return ret
+    return _util("stacksalt_openstack.carry_out")(
+        ret,
+        f"Flavor '{name}'",
+        "deleted",
+        changes,
+        lambda: __salt__["openstack_flavor.delete"](name, cloud=cloud),
+        __opts__["test"],
+    )

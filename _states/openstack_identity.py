@@ -57,6 +57,8 @@ changes a real run makes; an object an earlier state of the same run would creat
 service of the endpoints, the project of a user) is reported as such in test mode.
 """
 
+import importlib
+
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 __virtualname__ = "openstack_identity"
@@ -75,6 +77,13 @@ def __virtual__():
 
 def _ret(name):
     return {"name": name, "result": False, "changes": {}, "comment": ""}
+
+
+def _util(name):
+    """A stacksalt util function: synced into ``__utils__``, else the installed wheel's."""
+    if name in __utils__:
+        return __utils__[name]
+    return importlib.import_module("saltext.stacksalt").util(name)
 
 
 def _call(func, *args, **kwargs):
@@ -96,8 +105,7 @@ def _start(kind, args):
     spec = dict({k: v for k, v in args.items() if v is not None}, name=name)
     errors = _call("validate", kind, spec, where=where)
     if errors:
-        ret["comment"] = "Invalid arguments, nothing was changed:\n" + "\n".join(f"  - {e}" for e in errors)
-        return ret, where, None
+        return _util("stacksalt_openstack.invalid")(ret, "arguments", errors), where, None
     return ret, where, spec
 
 
@@ -126,17 +134,9 @@ def _finish(ret, label, item, apply, notes=()):
     if item["action"] == "none":
         ret.update(result=True, comment=f"{label} is in the desired state{suffix}")
         return ret
-    verb = _VERBS[item["action"]]
-    if __opts__["test"]:
-        ret.update(result=None, changes=item["changes"], comment=f"{label} would be {verb}{suffix}")
-        return ret
-    try:
-        apply()
-    except (CommandExecutionError, SaltInvocationError) as exc:
-        ret["comment"] = f"{label} could not be {verb}: {exc} (run the state again to finish)"
-        return ret
-    ret.update(result=True, changes=item["changes"], comment=f"{label} {verb}{suffix}")
-    return ret
+    return _util("stacksalt_openstack.carry_out")(
+        ret, label, _VERBS[item["action"]], item["changes"], apply, __opts__["test"], suffix, retry_hint=True
+    )
 
 
 def _saver(kind, name, live, item, cloud, **create):

@@ -71,6 +71,8 @@ of ``os_type``/``os_distro`` set to ``windows`` gets a warning (the state still 
 earlier state of the same test run would create is reported as such.
 """
 
+import importlib
+
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 __virtualname__ = "openstack_image"
@@ -89,9 +91,15 @@ def _ret(name):
     return {"name": name, "result": False, "changes": {}, "comment": ""}
 
 
-def _invalid(ret, errors):
-    ret["comment"] = "Invalid image arguments, nothing was changed:\n" + "\n".join(f"  - {e}" for e in errors)
-    return ret
+def _util(name):
+    """A stacksalt util function: synced into ``__utils__``, else the installed wheel's."""
+    if name in __utils__:
+        return __utils__[name]
+    return importlib.import_module("saltext.stacksalt").util(name)
+
+
+def _invalid(ret, errors, what="image arguments"):
+    return _util("stacksalt_openstack.invalid")(ret, what, errors)
 
 
 def _image_ahead(image):
@@ -283,16 +291,14 @@ def absent(name, cloud=None):
         )
         return ret
     changes = {"deleted": {k: live.get(k) for k in ("id", "status", "disk_format", "size")}}
-    if __opts__["test"]:
-        ret.update(result=None, changes=changes, comment=f"{label} would be deleted")
-        return ret
-    try:
-        __salt__["openstack_image.delete"](live["id"], cloud=cloud)
-    except (CommandExecutionError, SaltInvocationError) as exc:
-        ret["comment"] = f"{label} could not be deleted: {exc}"
-        return ret
-    ret.update(result=True, changes=changes, comment=f"{label} deleted")
-    return ret
+    return _util("stacksalt_openstack.carry_out")(
+        ret,
+        label,
+        "deleted",
+        changes,
+        lambda: __salt__["openstack_image.delete"](live["id"], cloud=cloud),
+        __opts__["test"],
+    )
 
 
 def properties(name, properties=None, cloud=None, pillar_key=None):  # noqa: A002 - the state's argument
@@ -312,10 +318,7 @@ def properties(name, properties=None, cloud=None, pillar_key=None):  # noqa: A00
     where = pillar_key or f"openstack_image:{name}:properties"
     errors = __salt__["openstack_image.validate"](properties, where=where)
     if errors:
-        ret["comment"] = "Invalid image properties, nothing was changed:\n" + "\n".join(
-            f"  - {e}" for e in errors
-        )
-        return ret
+        return _invalid(ret, errors, "image properties")
     try:
         live = __salt__["openstack_image.get"](name, cloud=cloud)
     except (CommandExecutionError, SaltInvocationError) as exc:
@@ -336,16 +339,14 @@ def properties(name, properties=None, cloud=None, pillar_key=None):  # noqa: A00
         ret["result"] = True
         ret["comment"] = f"Image '{name}' has the desired properties"
         return ret
-    if __opts__["test"]:
-        ret.update(result=None, changes=item["changes"], comment=f"Properties of image '{name}' would be set")
-        return ret
-    try:
-        __salt__["openstack_image.set_properties"](live["id"], item["set"], cloud=cloud)
-    except (CommandExecutionError, SaltInvocationError) as exc:
-        ret["comment"] = f"Properties of image '{name}' could not be set: {exc}"
-        return ret
-    ret.update(result=True, changes=item["changes"], comment=f"Properties of image '{name}' set")
-    return ret
+    return _util("stacksalt_openstack.carry_out")(
+        ret,
+        f"Properties of image '{name}'",
+        "set",
+        item["changes"],
+        lambda: __salt__["openstack_image.set_properties"](live["id"], item["set"], cloud=cloud),
+        __opts__["test"],
+    )
 
 
 def properties_absent(name, keys=None, cloud=None):
@@ -373,13 +374,11 @@ def properties_absent(name, keys=None, cloud=None):
         ret.update(result=True, comment=f"Image '{name}' carries none of {', '.join(keys)}")
         return ret
     changes = {"old": {k: live["properties"][k] for k in present}, "new": {}}
-    if __opts__["test"]:
-        ret.update(result=None, changes=changes, comment=f"Properties of image '{name}' would be removed")
-        return ret
-    try:
-        __salt__["openstack_image.remove_properties"](live["id"], present, cloud=cloud)
-    except (CommandExecutionError, SaltInvocationError) as exc:
-        ret["comment"] = f"Properties of image '{name}' could not be removed: {exc}"
-        return ret
-    ret.update(result=True, changes=changes, comment=f"Properties of image '{name}' removed")
-    return ret
+    return _util("stacksalt_openstack.carry_out")(
+        ret,
+        f"Properties of image '{name}'",
+        "removed",
+        changes,
+        lambda: __salt__["openstack_image.remove_properties"](live["id"], present, cloud=cloud),
+        __opts__["test"],
+    )

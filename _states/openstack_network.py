@@ -37,6 +37,8 @@ returns exactly the changes a real run makes; a subnet whose network an earlier 
 same test run would create is reported as a subnet that would be created.
 """
 
+import importlib
+
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 __virtualname__ = "openstack_network"
@@ -57,9 +59,15 @@ def _ret(name):
     return {"name": name, "result": False, "changes": {}, "comment": ""}
 
 
+def _util(name):
+    """A stacksalt util function: synced into ``__utils__``, else the installed wheel's."""
+    if name in __utils__:
+        return __utils__[name]
+    return importlib.import_module("saltext.stacksalt").util(name)
+
+
 def _invalid(ret, kind, errors):
-    ret["comment"] = f"Invalid {kind} data, nothing was changed:\n" + "\n".join(f"  - {e}" for e in errors)
-    return ret
+    return _util("stacksalt_openstack.invalid")(ret, f"{kind} data", errors)
 
 
 def _converge(ret, kind, item, live, create, update, delete):
@@ -107,16 +115,9 @@ def _remove(ret, kind, live, changes, delete):
             "before they are deleted; nothing was changed"
         )
         return ret
-    if __opts__["test"]:
-        ret.update(result=None, changes=changes, comment=f"{kind} '{name}' would be deleted")
-        return ret
-    try:
-        delete(live["id"])
-    except (CommandExecutionError, SaltInvocationError) as exc:
-        ret["comment"] = f"{kind} '{name}' could not be deleted: {exc}"
-        return ret
-    ret.update(result=True, changes=changes, comment=f"{kind} '{name}' deleted")
-    return ret
+    return _util("stacksalt_openstack.carry_out")(
+        ret, f"{kind} '{name}'", "deleted", changes, lambda: delete(live["id"]), __opts__["test"]
+    )
 
 
 def present(

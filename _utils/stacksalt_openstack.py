@@ -82,8 +82,36 @@ The public API is small on purpose; everything else is private:
 ``mask_session_logging(session)``
     keystoneauth logs request and response bodies at debug level (a node create carries
     ``ipmi_password``): :func:`connect` masks them on every connection it makes.
+
+Pure helpers of the modules' validation and planning (no API call), one copy for all:
+
+``as_text(value)``
+    A value as Nova and Glance store extra specs, metadata and properties: a string, YAML
+    booleans as ``"true"``/``"false"``.
+
+``value_error(value, kind)`` / ``is_count(value)``
+    What is wrong with one extra spec or image property value of a ``kind`` (a tuple of
+    choices, ``"int"``, ``"int0"``, ``"bool"``, ``"cpuset"``, ``"pagesize"``, ``"str"``), or None;
+    whether a value is a whole number of zero or more (a resource amount).
+
+``did_you_mean(word, known)``
+    `` (did you mean 'x'?)`` for the closest of ``known`` to a misspelt ``word``, else ``''``.
+
+``plan_item(action="none", changes=None, comment="", create=None, update=None)``
+    One plan of an object (image, network, subnet): what the state shows and carries out.
+
+``json_pointer(*parts)``
+    The JSON Pointer (RFC 6901) of a field for a JSON Patch op, ``~`` and ``/`` escaped
+    (Glance's and Ironic's PATCH both take them).
+
+And for states, the same steps of every ``present``/``absent``:
+
+``invalid(ret, what, errors)`` / ``carry_out(ret, label, verb, changes, apply, test, suffix="", retry_hint=False)``
+    The refusal of invalid data, every problem on its own line; the last step of a state once
+    it knows what to change (test mode: what would change; else ``apply()`` and its outcome).
 """
 
+import difflib
 import functools
 import hashlib
 import hmac
@@ -93,6 +121,7 @@ import json
 import logging
 import os
 import random
+import re
 import secrets
 import threading
 import time
@@ -100,6 +129,7 @@ import time
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 try:
+    import jsonpointer  # openstacksdk's own dependency (through jsonpatch)
     import keystoneauth1.exceptions
     import openstack
     import openstack.config
@@ -615,6 +645,105 @@ def _widen_pool(conn, size=POOL_SIZE):
             session.mount(prefix, requests.adapters.HTTPAdapter(pool_connections=size, pool_maxsize=size))
     except Exception:  # noqa: BLE001, S110 - a smaller pool only costs reconnects
         pass
+
+
+_INT = re.compile(r"^[0-9]+$")
+_CPU_SET = re.compile(r"^\^?[0-9]+(-[0-9]+)?(,\^?[0-9]+(-[0-9]+)?)*$")
+_PAGE_SIZE = re.compile(r"^(small|large|any|[0-9]+([KMGT]i?B?|[kmgt]i?b?)?)$")
+_BOOL = ("true", "false", "yes", "no", "1", "0", "on", "off")
+
+
+def as_text(value):
+    """``value`` as Nova and Glance keep it: a string, booleans as ``"true"``/``"false"``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def value_error(value, kind):
+    """
+    What is wrong with ``value`` for a ``kind`` of extra spec or image property, or None: a
+    tuple of choices, ``"int"`` (positive), ``"int0"`` (zero or more), ``"bool"``, ``"cpuset"``
+    (``0-3,^2,5``), ``"pagesize"`` (``small``, ``large``, ``any`` or a size) or ``"str"`` (any).
+    """
+    text = as_text(value)
+    if isinstance(kind, tuple):
+        if text not in kind:
+            return f"must be one of {', '.join(kind)}, got '{text}'"
+    elif kind in ("int", "int0"):
+        if isinstance(value, bool) or not _INT.match(text) or (kind == "int" and int(text) < 1):
+            return f"must be a {'positive' if kind == 'int' else 'non-negative'} integer, got '{text}'"
+    elif kind == "bool":
+        if text.lower() not in _BOOL:
+            return f"must be true or false, got '{text}'"
+    elif kind == "cpuset":
+        if not _CPU_SET.match(text):
+            return f"must be a CPU list such as '0-3,^2,5', got '{text}'"
+    elif kind == "pagesize":
+        if not _PAGE_SIZE.match(text):
+            return f"must be small, large, any or a size such as 2MB or 1GB, got '{text}'"
+    return None
+
+
+def is_count(value):
+    """True for a whole number of zero or more written as digits (``"4"``, ``4``), not a bool."""
+    return not isinstance(value, bool) and bool(_INT.match(as_text(value)))
+
+
+def did_you_mean(word, known):
+    """`` (did you mean 'x'?)`` for the closest of ``known`` to a misspelt ``word``, else ''."""
+    for close in difflib.get_close_matches(str(word), sorted(known), n=1):
+        return f" (did you mean '{close}'?)"
+    return ""
+
+
+def plan_item(action="none", changes=None, comment="", create=None, update=None):
+    """
+    One object's plan, as the modules' ``plan*`` functions return it: ``action`` (``none``,
+    ``create``, ``update``, ``replace``, ``recreate``, ``refuse``...), ``changes`` (what the state
+    shows), ``comment`` (why a plan is refused), and the arguments of the ``create`` and
+    ``update`` calls that carry it out.
+    """
+    return {
+        "action": action,
+        "changes": changes or {},
+        "comment": comment,
+        "create": create,
+        "update": update,
+    }
+
+
+def json_pointer(*parts):
+    """The JSON Pointer (RFC 6901) of a field for a JSON Patch op: ``~`` and ``/`` escaped, so a
+    key holding them is that key, not a nested path (``/properties/vendor~1model``)."""
+    return jsonpointer.JsonPointer.from_parts([str(p) for p in parts]).path
+
+
+def invalid(ret, what, errors):
+    """``ret`` refusing invalid data: ``Invalid <what>, nothing was changed:`` and each error."""
+    ret["comment"] = f"Invalid {what}, nothing was changed:\n" + "\n".join(f"  - {e}" for e in errors)
+    return ret
+
+
+def carry_out(ret, label, verb, changes, apply, test, suffix="", retry_hint=False):
+    """
+    A state's last step once it knows what to change (``label``: ``"Flavor 'm1'"``, ``verb``:
+    ``"deleted"``): with ``test``, ``result: None`` and the ``changes`` a run would make; else
+    ``apply()``, and ``ret`` says whether it went through (a Salt error is the comment; with
+    ``retry_hint`` it adds that running the state again finishes the work). ``suffix`` ends the
+    comments of both modes (notes such as `` (id 1234)``).
+    """
+    if test:
+        ret.update(result=None, changes=changes, comment=f"{label} would be {verb}{suffix}")
+        return ret
+    try:
+        apply()
+    except (CommandExecutionError, SaltInvocationError) as exc:
+        again = " (run the state again to finish)" if retry_hint else ""
+        ret["comment"] = f"{label} could not be {verb}: {exc}{again}"
+        return ret
+    ret.update(result=True, changes=changes, comment=f"{label} {verb}{suffix}")
+    return ret
 
 
 def reset():

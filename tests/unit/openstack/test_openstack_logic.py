@@ -5,16 +5,17 @@ import pathlib
 import pytest
 import yaml
 
-from tests.support.loader import load_file
+from tests.support.loader import load, load_file
 
 pytestmark = pytest.mark.unit
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 
 
-flavor = load_file(REPO / "_modules/openstack_flavor.py", "openstack_flavor_ut")
-aggregate = load_file(REPO / "_modules/openstack_aggregate.py", "openstack_aggregate_ut")
-image = load_file(REPO / "_modules/openstack_image.py", "openstack_image_ut")
+# Loaded as Salt's loader loads them: their pure logic shares the helpers of _utils/.
+flavor = load("modules", "openstack_flavor")
+aggregate = load("modules", "openstack_aggregate")
+image = load("modules", "openstack_image")
 schema_lib = load_file(REPO / "_utils/stacksalt_schema.py", "stacksalt_schema_ut")
 
 CERN_SPECS = {

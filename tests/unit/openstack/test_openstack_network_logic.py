@@ -13,12 +13,13 @@ import pytest
 from salt.exceptions import CommandExecutionError
 from saltfactories.utils.functional import Loaders
 
-from tests.support.loader import REPO, load_file
+from tests.support.loader import load
 from tests.support.loaders import loader_opts
 
 pytestmark = pytest.mark.unit
 
-net_mod = load_file(REPO / "_modules/openstack_network.py", "openstack_network_ut")
+# Loaded as Salt's loader loads it: its pure logic shares the helpers of _utils/.
+net_mod = load("modules", "openstack_network")
 
 NETWORK = {
     "name": "baremetal",
