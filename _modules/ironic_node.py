@@ -27,6 +27,12 @@ Every call goes through one openstacksdk connection per process (``_utils/stacks
 with an explicit microversion; the cloud comes from ``openstack:clouds:<name>`` (minion config or
 pillar) or ``clouds.yaml``; pass ``cloud=<name>`` to choose one.
 
+A node's JSON Patch is built op by op while :func:`plan` compares the keys the spec sets, not
+with ``jsonpatch.make_patch``: a diff of whole documents would patch keys the spec leaves alone,
+reach into values compared whole (``/properties/root_device/wwn``) and may send ``move``, which
+Ironic refuses, and secrets are decided key by key through their digests
+(``tests/unit/openstack/test_patch_documents.py`` pins the documents sent).
+
 :depends: openstacksdk
 """
 

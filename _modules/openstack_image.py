@@ -20,6 +20,12 @@ properties and are refused.
 Every call uses one openstacksdk connection per process (``_utils/stacksalt_openstack``); the
 cloud comes from ``openstack:clouds:<name>`` (minion config or pillar) or ``clouds.yaml``.
 
+Changes go in one JSON Patch request (``application/openstack-images-v2.1-json-patch``) built op
+by op, not with ``jsonpatch.make_patch``: a diff of the whole image would send ops for properties
+no state manages and may send ``move``, which Glance refuses (it takes add, remove and replace),
+while ``add`` sets each given property whether the image has it or not
+(``tests/unit/openstack/test_patch_documents.py`` pins the documents sent).
+
 :depends: openstacksdk
 """
 
