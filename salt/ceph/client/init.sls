@@ -2,10 +2,12 @@
     `ceph:keys:*` for a host only when one of its roles needs that key. #}
 {%- set tplroot = tpldir.split('/')[0] %}
 {%- from tplroot ~ '/map.jinja' import settings with context %}
+{%- from tplroot ~ '/monitors.jinja' import monitors with context %}
 {%- set conf_settings = {} %}
 {%- for key, value in settings.items() if key != 'keys' %}
 {%-   do conf_settings.update({key: value}) %}
 {%- endfor %}
+{%- do conf_settings.update({'mon_host': monitors.mon_host}) %}
 include:
   - {{ tplroot }}.validate
 
@@ -17,12 +19,12 @@ ceph-client-cluster-unknown:
     - failhard: True
     - require:
       - pillar_schema: ceph-pillar-schema-validated
-{%- elif settings.unresolved %}
+{%- elif monitors.unresolved %}
 
 ceph-client-addresses-resolved:
   test.fail_without_changes:
     - name: >-
-        {{ settings.unresolved | join(', ') }}: no address in the Salt mine for that host;
+        {{ monitors.unresolved | join(', ') }}: no address in the Salt mine for that host;
         nothing was changed. Run `salt HOST mine.update` on it (it publishes stacksalt_address),
         then apply again.
     - failhard: True

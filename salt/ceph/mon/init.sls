@@ -2,7 +2,8 @@
     once (guarded by the mon's `done` file), then the systemd unit ceph-mon@ID. #}
 {%- set tplroot = tpldir.split('/')[0] %}
 {%- from tplroot ~ '/map.jinja' import settings with context %}
-{%- set mon = settings.mon %}
+{%- from tplroot ~ '/monitors.jinja' import monitors with context %}
+{%- set mon = dict(settings.mon, addr=monitors.addr) %}
 {%- set mon_dir = settings.data_dir ~ '/mon/' ~ settings.cluster ~ '-' ~ mon.id %}
 {%- set tmp = settings.data_dir ~ '/tmp' %}
 {#- The ceph CLI as arguments: scripts get it as argv (cmd.script with `args` runs no shell);
