@@ -145,7 +145,9 @@ def test_awaited_deploy_images_change_nothing_until_glance_has_them(state, execu
     # the cloud-admin host uploads deploy-kernel in this very run: not there yet
     execution["ironic_node.resolve_images"] = MagicMock(return_value={})
     ret = state.enrolled("ironic-nodes", nodes=WITH_IMAGES, cloud="off", await_images=True)
-    execution["ironic_node.resolve_images"].assert_called_once_with(["deploy-kernel"], cloud="off", missing_ok=True)
+    execution["ironic_node.resolve_images"].assert_called_once_with(
+        ["deploy-kernel"], cloud="off", missing_ok=True
+    )
     assert ret["changes"] == {}
     if testmode:
         assert ret["result"] is None
@@ -155,7 +157,10 @@ def test_awaited_deploy_images_change_nothing_until_glance_has_them(state, execu
         )
     else:
         assert ret["result"] is False
-        assert ret["comment"] == "The deploy images deploy-kernel are not in Glance yet, nothing was changed (awaited)"
+        assert (
+            ret["comment"]
+            == "The deploy images deploy-kernel are not in Glance yet, nothing was changed (awaited)"
+        )
     execution["ironic_node.inventory"].assert_not_called()
     execution["ironic_node.apply"].assert_not_called()
 
