@@ -168,11 +168,7 @@ def absent(name, cloud=None):
         ret.update(result=True, comment=f"Aggregate '{name}' is already absent")
         return ret
     changes = {"deleted": {"id": live["id"], "hosts": live["hosts"]}}
+    delete = __salt__["openstack_aggregate.delete"]
     return _util("stacksalt_openstack.carry_out")(
-        ret,
-        f"Aggregate '{name}'",
-        "deleted",
-        changes,
-        lambda: __salt__["openstack_aggregate.delete"](name, cloud=cloud),
-        __opts__["test"],
+        ret, f"Aggregate '{name}'", "deleted", changes, lambda: delete(name, cloud=cloud), __opts__["test"]
     )

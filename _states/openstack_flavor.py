@@ -190,11 +190,7 @@ def absent(name, cloud=None):
         ret["comment"] = f"Flavor '{name}' is already absent"
         return ret
     changes = {"deleted": {"id": live["id"]}}
+    delete = __salt__["openstack_flavor.delete"]
     return _util("stacksalt_openstack.carry_out")(
-        ret,
-        f"Flavor '{name}'",
-        "deleted",
-        changes,
-        lambda: __salt__["openstack_flavor.delete"](name, cloud=cloud),
-        __opts__["test"],
+        ret, f"Flavor '{name}'", "deleted", changes, lambda: delete(name, cloud=cloud), __opts__["test"]
     )

@@ -291,13 +291,9 @@ def absent(name, cloud=None):
         )
         return ret
     changes = {"deleted": {k: live.get(k) for k in ("id", "status", "disk_format", "size")}}
+    delete = __salt__["openstack_image.delete"]
     return _util("stacksalt_openstack.carry_out")(
-        ret,
-        label,
-        "deleted",
-        changes,
-        lambda: __salt__["openstack_image.delete"](live["id"], cloud=cloud),
-        __opts__["test"],
+        ret, label, "deleted", changes, lambda: delete(live["id"], cloud=cloud), __opts__["test"]
     )
 
 
@@ -339,13 +335,12 @@ def properties(name, properties=None, cloud=None, pillar_key=None):  # noqa: A00
         ret["result"] = True
         ret["comment"] = f"Image '{name}' has the desired properties"
         return ret
+
+    def apply():
+        __salt__["openstack_image.set_properties"](live["id"], item["set"], cloud=cloud)
+
     return _util("stacksalt_openstack.carry_out")(
-        ret,
-        f"Properties of image '{name}'",
-        "set",
-        item["changes"],
-        lambda: __salt__["openstack_image.set_properties"](live["id"], item["set"], cloud=cloud),
-        __opts__["test"],
+        ret, f"Properties of image '{name}'", "set", item["changes"], apply, __opts__["test"]
     )
 
 
@@ -374,11 +369,7 @@ def properties_absent(name, keys=None, cloud=None):
         ret.update(result=True, comment=f"Image '{name}' carries none of {', '.join(keys)}")
         return ret
     changes = {"old": {k: live["properties"][k] for k in present}, "new": {}}
+    label, remove = f"Properties of image '{name}'", __salt__["openstack_image.remove_properties"]
     return _util("stacksalt_openstack.carry_out")(
-        ret,
-        f"Properties of image '{name}'",
-        "removed",
-        changes,
-        lambda: __salt__["openstack_image.remove_properties"](live["id"], present, cloud=cloud),
-        __opts__["test"],
+        ret, label, "removed", changes, lambda: remove(live["id"], present, cloud=cloud), __opts__["test"]
     )

@@ -5,11 +5,8 @@ hand, op by op, from the keys the state compares (see the module docstrings for 
 ``jsonpatch.make_patch``): each test pins the request body a service gets.
 """
 
-import json
-
 import jsonpatch
 import pytest
-import requests
 
 from tests.support.loader import load, utils_dunder
 
@@ -21,18 +18,19 @@ KERNEL_ID = "0b8f7f9e-2c9b-4a52-8c0c-0c5b3d0d9a01"
 SERVICE_OPS = {"add", "remove", "replace"}
 
 
-def _response(method, url, status, body):
-    resp = requests.Response()
-    resp.status_code = status
-    resp._content = json.dumps(body).encode()
-    resp.headers["Content-Type"] = "application/json"
-    resp.url = "http://service.test" + url
-    resp.request = requests.Request(method, resp.url).prepare()
-    return resp
+class Answer:
+    """What the modules read of a service's answer: its status and JSON body."""
+
+    def __init__(self, body, status_code=200):
+        self.body, self.status_code = body, status_code
+
+    def json(self):
+        return self.body
 
 
 class Recorder:
-    """A service proxy that answers GETs from ``objects`` (by URL) and records every write."""
+    """A service proxy that answers GETs from ``objects`` (by path: an image by id or by name) and
+    records every other request with its JSON body and content type."""
 
     default_microversion = "1.78"
 
@@ -42,17 +40,11 @@ class Recorder:
 
     def request(self, url, method, microversion=None, raise_exc=False, **kwargs):
         if method == "GET":
-            path = url.split("?")[0]
-            if path == "/images":
-                name = (kwargs.get("params") or {}).get("name")
-                found = [o for o in self.objects.values() if o.get("name") == name]
-                return _response(method, url, 200, {"images": found})
-            found = self.objects.get(path)
-            return _response(method, url, 200 if found else 404, found or {"message": "Not Found"})
+            return Answer(self.objects[url.split("?")[0]])
         self.writes.append(
             (method, url, kwargs.get("json"), (kwargs.get("headers") or {}).get("Content-Type"))
         )
-        return _response(method, url, 200, self.objects.get(url) or {})
+        return Answer(self.objects.get(url) or {})
 
 
 class Conn:
@@ -74,9 +66,10 @@ def _image(properties=None, **fields):
 
 @pytest.fixture
 def glance():
+    kernel = dict(_image(), id=KERNEL_ID, name="deploy-kernel", disk_format="aki")
     images = {
         f"/images/{IMAGE_ID}": _image({"os_type": "linux", "recommended": "false", "old": "x"}),
-        f"/images/{KERNEL_ID}": dict(_image(), id=KERNEL_ID, name="deploy-kernel", disk_format="aki"),
+        "/images/deploy-kernel": kernel,
     }
     proxy = Recorder(images)
     module = load("modules", "openstack_image", salt={"config.get": lambda key, default=None: default})
