@@ -194,19 +194,10 @@ def run_sdk(inst, conn, specs):
     return out
 
 
-@pytest.fixture(scope="module")
-def ironic(tmp_path_factory):
-    inst = harness.IronicInstance.start(
-        tmp_path_factory.mktemp("bench-poller"), automated_clean=True, max_concurrent_clean=max(50, NODES)
-    )
-    yield inst
-    inst.stop()
-
-
-def test_poller_ours_vs_sdk(ironic, tmp_path_factory, monkeypatch):
+def test_poller_ours_vs_sdk(cleaning_ironic, tmp_path_factory, monkeypatch):
     import openstack
 
-    inst = ironic
+    inst = cleaning_ironic
     monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", inst.clouds_yaml)
     loaders = harness.salt_loaders(tmp_path_factory.mktemp("bench-salt"), {"bench": inst.cloud()})
     results = {"nodes": NODES, "automated_clean": True}
