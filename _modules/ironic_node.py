@@ -793,7 +793,16 @@ def resolve_images(refs, cloud=None, missing_ok=False):
 
 
 class _Watcher:
-    """Waits for provision states with one list call per tick for all waiting nodes."""
+    """
+    Waits for provision states with one list call per tick (0.3 s) for all waiting nodes (a GET
+    each while 3 or fewer wait), where openstacksdk's waiters GET each waiting node every 2 s.
+    Kept because it wins against them (``tests/bench/ironic/test_wait_bench.py``, the same PUTs,
+    50 fake-hardware nodes through manage and provide with cleaning, real Ironic 39 on 2 cores,
+    2026-12-02; sdk/ours): waiting in ``apply``'s shape (8 workers, PUT then wait per node),
+    17.9 s/15.2 s (1.18x), 259/151 requests (1.72x), 159/51 polls taking Ironic 1.83 s/0.80 s;
+    waiting once for all after their PUTs (``wait_for_nodes_provision_state``), 12.2 s/9.7 s
+    (1.26x), 225/111 requests (2.03x), 125/11 polls (an earlier run: 1.25x and 1.59x in time).
+    """
 
     FIELDS = ("uuid", "provision_state", "target_provision_state", "last_error")
 
