@@ -5,7 +5,7 @@
     (mon, mgr, osd, pools, keyrings, client) from the pillar each role file sets. #}
 {%- set role_states = {
     'salt-master': ['salt.master', 'salt.ssh'],
-    'cloud-admin': ['openstack'],
+    'cloud-admin': ['openstack', 'ceph'],
     'salt-minion': ['host', 'salt.minion'],
     'edge': ['host'],
     'ironic': ['ironic'],

@@ -22,6 +22,8 @@ RBD side (location in the wanted pool, snapshot present and protected); the sour
 is not compared: a new image content is a new image name.
 """
 
+import importlib
+
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 __virtualname__ = "glance_rbd_image"
@@ -35,6 +37,13 @@ def __virtual__():
 
 def _ret(name):
     return {"name": name, "result": True, "changes": {}, "comment": ""}
+
+
+def _util(name):
+    """A stacksalt util function: synced into ``__utils__``, else the installed wheel's."""
+    if name in __utils__:
+        return __utils__[name]
+    return importlib.import_module("saltext.stacksalt").util(name)
 
 
 def present(
@@ -55,6 +64,7 @@ def present(
     cluster=None,
     timeout=3600,
     wait_timeout=300,
+    pillar_key=None,
 ):
     """
     Ensure Glance image `name` exists, active, backed by RBD `pool/ID@snap` (protected), with
@@ -70,7 +80,10 @@ def present(
     image_id
         The Glance/RBD image id; default: derived from the name (uuid5), so test=True names it.
     visibility, min_disk, min_ram, properties
-        Glance attributes; `properties` values are stored as strings.
+        Glance attributes; `properties` values are stored as strings. A property
+        `{image: NAME}` is the id of the image `NAME`, looked up when the state runs
+        (`kernel_id: {image: deploy-kernel}`); in test mode, an image an earlier
+        `openstack_image.present` of the run would create is named instead.
     source_format
         Format of the source (default qcow2).
     cloud
@@ -80,14 +93,50 @@ def present(
         cephx identity for rbd/qemu-img (default: config/pillar `ceph:client`).
     timeout, wait_timeout
         Bounds in seconds for the conversion and for Glance to turn the image active.
+    pillar_key
+        Where the data came from (`openstack:images:<name>`), the prefix of errors about it.
     """
     args = dict(locals())
+    where = args.pop("pillar_key") or f"glance_rbd_image:{name}"
+    # the attributes and properties by openstack_image's rules (Glance and Nova read them alike)
+    spec = {k: args[k] for k in ("name", "source", "visibility", "min_disk", "min_ram", "properties")}
+    spec.update(disk_format=source_format, container_format="bare")
+    errors = __salt__["openstack_image.validate_present"](spec, where=where)
+    if source_format not in ("qcow2", "raw"):
+        errors.append(
+            f"{where}:disk_format: the source of an RBD import is qcow2 or raw, got {source_format!r}"
+        )
+    if errors:
+        ret = _ret(name)
+        ret["result"] = False
+        return _util("stacksalt_openstack.invalid")(ret, "image arguments", errors)
     try:
-        return _present(args)
+        notes = _resolve_references(args, where)
+        ret = _present(args)
+        if notes:
+            ret["comment"] += " (" + "; ".join(notes) + ")"
+        return ret
     except (CommandExecutionError, SaltInvocationError) as exc:
         ret = _ret(name)
         ret.update(result=False, comment=str(exc))
         return ret
+
+
+def _resolve_references(args, where):
+    """Replace the `{image: NAME}` properties of `args` by the ids they stand for; the notes
+    say which ids a test run cannot know yet."""
+    refs = __salt__["openstack_image.references"](args["properties"])
+    if not refs:
+        return []
+    resolved, notes = _util("stacksalt_openstack.resolve_image_references")(
+        refs,
+        lambda ref: __salt__["openstack_image.find"](ref, cloud=args["cloud"]),
+        where,
+        test=__opts__["test"],
+        running=globals().get("__running__"),
+    )
+    args["properties"] = {**args["properties"], **resolved}
+    return notes
 
 
 def _present(args):

@@ -102,44 +102,19 @@ def _invalid(ret, errors, what="image arguments"):
     return _util("stacksalt_openstack.invalid")(ret, what, errors)
 
 
-def _image_ahead(image):
-    """
-    Whether an earlier ``openstack_image.present`` of this (test) run would create ``image``
-    (by name). Salt gives a state the returns of the states run before it in ``__running__``
-    (absent outside a state run).
-    """
-    for tag, earlier in (globals().get("__running__") or {}).items():
-        parts = tag.split("_|-")
-        if parts[0] != "openstack_image" or parts[-1] != "present" or earlier.get("name") != image:
-            continue
-        if earlier.get("result") is None and "created" in (earlier.get("changes") or {}):
-            return True
-    return False
-
-
 def _resolve(spec, where, cloud):
     """
-    The ids the image references of ``spec``'s properties stand for, and notes for the comment.
-    A missing image is an error naming the property, unless (test mode) an earlier state of
-    this run would create it: then its id is not known yet and the plan says so.
+    The ids the image references of ``spec``'s properties stand for, and notes for the comment
+    (``stacksalt_openstack.resolve_image_references``: an image an earlier state of this test run
+    would create is named, not looked up).
     """
-    resolved, notes = {}, []
-    for key, ref in __salt__["openstack_image.references"](spec.get("properties")).items():
-        here = f"{where}:properties:{key}"
-        if __opts__["test"] and _image_ahead(ref):
-            resolved[key] = f"(the id of image '{ref}')"
-            notes.append(f"image '{ref}' of {key} would be created by an earlier state of this run")
-            continue
-        found = __salt__["openstack_image.find"](ref, cloud=cloud)
-        if found is None:
-            raise SaltInvocationError(
-                f"{here}: no image '{ref}' in Glance (ensure it with openstack_image.present before this "
-                "state: require it)"
-            )
-        if found["status"] != "active":
-            raise SaltInvocationError(f"{here}: image '{ref}' is {found['status']}, not active")
-        resolved[key] = found["id"]
-    return resolved, notes
+    return _util("stacksalt_openstack.resolve_image_references")(
+        __salt__["openstack_image.references"](spec.get("properties")),
+        lambda ref: __salt__["openstack_image.find"](ref, cloud=cloud),
+        where,
+        test=__opts__["test"],
+        running=globals().get("__running__"),
+    )
 
 
 def _saltenv():

@@ -746,6 +746,47 @@ def carry_out(ret, label, verb, changes, apply, test, suffix="", retry_hint=Fals
     return ret
 
 
+def image_created_earlier(running, image):
+    """
+    Whether an earlier ``openstack_image.present`` of this test run would create ``image`` (by
+    name). ``running`` is the state's ``__running__``: Salt's returns of the states run before it.
+    """
+    for tag, earlier in (running or {}).items():
+        parts = tag.split("_|-")
+        if parts[0] != "openstack_image" or parts[-1] != "present" or earlier.get("name") != image:
+            continue
+        if earlier.get("result") is None and "created" in (earlier.get("changes") or {}):
+            return True
+    return False
+
+
+def resolve_image_references(references, find, where, test=False, running=None):
+    """
+    The image ids that ``references`` (``{property: image name}``, as
+    ``openstack_image.references`` returns them) stand for, and notes for the state's comment.
+    ``find(name)`` returns the image or None. A missing or inactive image is a
+    ``SaltInvocationError`` naming ``<where>:properties:<key>``, unless (``test``) an earlier state
+    of this run would create it: its id is not known yet, and the plan says so.
+    """
+    resolved, notes = {}, []
+    for key, ref in references.items():
+        here = f"{where}:properties:{key}"
+        if test and image_created_earlier(running, ref):
+            resolved[key] = f"(the id of image '{ref}')"
+            notes.append(f"image '{ref}' of {key} would be created by an earlier state of this run")
+            continue
+        found = find(ref)
+        if found is None:
+            raise SaltInvocationError(
+                f"{here}: no image '{ref}' in Glance (ensure it with openstack_image.present before this "
+                "state: require it)"
+            )
+        if found["status"] != "active":
+            raise SaltInvocationError(f"{here}: image '{ref}' is {found['status']}, not active")
+        resolved[key] = found["id"]
+    return resolved, notes
+
+
 def reset():
     """Forget the cached connections (tests; a changed cloud definition gets a new one anyway)."""
     with _LOCK:

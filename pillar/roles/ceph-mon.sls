@@ -28,6 +28,13 @@ ceph:
           mon: profile rbd
           osd: profile rbd pool=volumes, profile rbd pool=vms, profile rbd-read-only pool=images
           mgr: profile rbd pool=volumes, profile rbd pool=vms
+      # the cloud-admin host's imports into Glance's pool (openstack:images:<name>:rbd): its
+      # own identity, so that it can be revoked without touching Glance's
+      image-import:
+        caps:
+          mon: profile rbd
+          osd: profile rbd pool=images
+          mgr: profile rbd pool=images
       nova:
         caps:
           mon: profile rbd

@@ -1,5 +1,16 @@
 # The host that talks to the OpenStack APIs for the site (flavors, aggregates, images,
 # node enrolment). Credentials come from secrets/<id>.sls of that host only.
+# It is also a Ceph client: its own identity client.image-import (rbd on pool images) imports
+# the instance image straight into Glance's pool.
+include:
+  - site.ceph
+
+ceph:
+  client:
+    enabled: true
+    keyrings:
+      image-import: {mode: '0600'}
+
 openstack_cloud: demo
 
 # Cloud objects for the openstack formula (salt/openstack, see its pillar.example).
@@ -53,7 +64,8 @@ openstack:
       disk: 20
       extra_specs:
         aggregate_instance_extra_specs:baremetal: "false"
-  # The site's images, uploaded through Glance (stored in the site's Ceph by its rbd store).
+  # The site's images: uploaded through Glance (stored in the site's Ceph by its rbd store), or
+  # with `rbd`, imported straight into that pool (glance_rbd_image).
   # The files: what the operator downloads (IPA's deploy kernel and ramdisk, an instance image);
   # in the lab, small stand-ins lab/lab puts on this host (fake-hardware boots none of them).
   images:
@@ -71,6 +83,8 @@ openstack:
       source: /srv/stacksalt-lab-images/baremetal-instance.qcow2
       disk_format: qcow2
       visibility: public
+      # imported raw straight into Glance's pool (glance_rbd_image), no data through Glance
+      rbd: {pool: images, user: image-import}
       properties:
         # a partition image boots with its kernel and ramdisk: the images above, by name
         kernel_id: {image: deploy-kernel}

@@ -9,3 +9,4 @@ ceph:
       glance: AQDqTQdr8jFmFxAASUrwurYIJ9T/cdMPkzkrYg==
       cinder: AQDqTQdr3LIrHBAAfx4eH0unRjx/k7WCI98NPw==
       nova: AQDqTQdrACYEIBAA9rVkyABdlAUu0i9AKxoG/w==
+      image-import: AQClqBBrBi9rNBAA/UJx9bZYhSXsMDatmG9hFA==

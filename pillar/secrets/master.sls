@@ -16,3 +16,8 @@ openstack:
   # service host's own secrets: secrets/ironic1.sls)
   user_passwords:
     ironic: FAKE-ironic-keystone-password
+# the cephx key of client.image-import (ceph1 creates it): the images this host imports into RBD
+ceph:
+  keys:
+    clients:
+      image-import: AQClqBBrBi9rNBAA/UJx9bZYhSXsMDatmG9hFA==

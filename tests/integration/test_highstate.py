@@ -50,6 +50,7 @@ def test_top_gives_each_minion_exactly_its_formulas(salt_cli):
     assert ret.returncode == 0, ret
     assert "base" in ret.data["master"], ret.data
     assert sorted(ret.data["master"]["base"]) == [
+        "ceph",
         "host",
         "openstack",
         "salt.master",

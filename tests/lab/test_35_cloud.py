@@ -14,11 +14,14 @@ import time
 import pytest
 import yaml
 
+from tests.support.loader import load_file
+
 from .cloudcli import CLOUD, admin_token, cli, openstack, run
 
 pytestmark = pytest.mark.lab
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+IMAGE_ID_FOR = load_file(REPO / "_utils/stacksalt_ceph.py").image_id_for
 CATALOG = {"identity": 5000, "image": 9292, "placement": 8778, "network": 9696, "compute": 8774}
 
 
@@ -180,7 +183,8 @@ def test_the_images_are_in_glance_as_the_pillar_says(hosts, first_apply):
     for name, spec in wanted.items():
         image = shown[name]
         assert image["status"] == "active", image
-        assert image["disk_format"] == spec["disk_format"], image
+        # an image imported into RBD is stored raw (its disk_format is the source's)
+        assert image["disk_format"] == ("raw" if "rbd" in spec else spec["disk_format"]), image
         assert image["container_format"] == spec.get("container_format", "bare"), image
         assert image["visibility"] == spec["visibility"], image
     instance = shown["baremetal-instance"]["properties"]
@@ -188,6 +192,29 @@ def test_the_images_are_in_glance_as_the_pillar_says(hosts, first_apply):
     assert instance["kernel_id"] == shown["deploy-kernel"]["id"], instance
     assert instance["ramdisk_id"] == shown["deploy-ramdisk"]["id"], instance
     assert instance["os_distro"] == "debian", instance
+
+
+def test_the_instance_image_was_imported_straight_into_rbd(hosts, first_apply):
+    # glance_rbd_image's marks, seen with the CLI and from ceph1: the id it derives from the name
+    # (Glance would have made a random one), the location it registered, and no in-flight mark
+    spec = ADMIN_PILLAR["images"]["baremetal-instance"]
+    assert spec["rbd"]["pool"] == "images", spec
+    image = cli(hosts, "image", "show", "baremetal-instance")
+    assert image["id"] == IMAGE_ID_FOR("baremetal-instance"), image
+    fsid = run(hosts, "ceph1", "ceph fsid").strip()
+    assert image["direct_url"] == f"rbd://{fsid}/images/{image['id']}/snap", image
+    meta = json.loads(run(hosts, "ceph1", f"rbd --format json image-meta list images/{image['id']}"))
+    assert "stacksalt.in_flight" not in meta, meta
+    # by the cloud-admin host's own cephx identity, which only it holds
+    keyring = hosts["master"].file("/etc/ceph/ceph.client.image-import.keyring")
+    assert keyring.exists and keyring.mode == 0o600
+    for name in ("compute1", CLOUD, "ironic1"):
+        assert not hosts[name].file("/etc/ceph/ceph.client.image-import.keyring").exists, name
+    caps = {
+        e["entity"]: e["caps"]
+        for e in json.loads(run(hosts, "ceph1", "ceph auth ls --format json"))["auth_dump"]
+    }
+    assert caps["client.image-import"]["osd"] == "profile rbd pool=images", caps["client.image-import"]
 
 
 def test_the_rbd_backed_image_clones_into_vms_as_client_nova(hosts, first_apply):

@@ -32,6 +32,7 @@ OTHER_HOSTS_KEYS = (
     "ceph:keys:bootstrap_osd",
     "ceph:keys:clients:glance",
     "ceph:keys:clients:cinder",
+    "ceph:keys:clients:image-import",
     "ironic:node_secrets",
     "ironic:keystone_password",
     "nova:keystone_password",

@@ -2,13 +2,55 @@
     Glance's API (openstack_image.present: created once, then its attributes and the listed
     properties converged; a property `{image: NAME}` is that image's id, so an instance image
     names its deploy kernel and ramdisk); without one, only the listed properties of an image
-    that exists already (`image:` names it by id when its name is not unique). #}
+    that exists already (`image:` names it by id when its name is not unique). An image with
+    `rbd` is imported straight into the Glance store's RBD pool instead (glance_rbd_image.present:
+    qemu-img writes it raw into the pool as a cephx client of this host, Glance gets its location;
+    no data goes through Glance). #}
 {%- set tplroot = tpldir.split('/')[0] %}
 {%- from tplroot ~ '/map.jinja' import settings with context %}
+{%- set rbd_images = settings.images | dictsort | selectattr('1.rbd', 'defined') | map(attribute='0') | list %}
 include:
   - {{ tplroot }}.validate
+{%- if rbd_images %}
+
+{#- qemu-img with its rbd driver, and the rbd tool, for the images imported into RBD #}
+openstack-images-rbd-tools-installed:
+  pkg.installed:
+    - pkgs: {{ settings.pkgs.rbd_import | json }}
+    - require:
+      - pillar_schema: openstack-pillar-schema-validated
+{%- endif %}
 {%- for name, image in settings.images | dictsort %}
-{%-   if image.get('source') %}
+{%-   if image.get('rbd') is mapping %}
+
+openstack-image-{{ name }}-present:
+  glance_rbd_image.present:
+    - name: {{ name | json }}
+    - source: {{ image.source | json }}
+    - source_format: {{ image.get('disk_format', 'qcow2') | json }}
+{%-     for key, value in image.rbd | dictsort %}
+    - {{ key }}: {{ value | json }}
+{%-     endfor %}
+{%-     for key in ('visibility', 'min_disk', 'min_ram', 'properties') if key in image %}
+    - {{ key }}: {{ image[key] | json }}
+{%-     endfor %}
+    - pillar_key: {{ ('openstack:images:' ~ name) | json }}
+{%-     if settings.cloud %}
+    - cloud: {{ settings.cloud | json }}
+{%-     endif %}
+{%-     if settings.images_retry.attempts > 1 %}
+    {#- a failed import is rolled back, so trying again is safe #}
+    - retry:
+        attempts: {{ settings.images_retry.attempts }}
+        interval: {{ settings.images_retry.interval }}
+{%-     endif %}
+    - require:
+      - pillar_schema: openstack-pillar-schema-validated
+      - pkg: openstack-images-rbd-tools-installed
+{%-     for value in image.get('properties', {}).values() if value is mapping and value.get('image') in settings.images %}
+      - {{ 'glance_rbd_image' if settings.images[value.image].get('rbd') is mapping else 'openstack_image' }}: openstack-image-{{ value.image }}-present
+{%-     endfor %}
+{%-   elif image.get('source') %}
 
 openstack-image-{{ name }}-present:
   openstack_image.present:

@@ -355,3 +355,42 @@ def test_missing_snapshot_is_reported(states, ceph_cluster, source):
     ret = present(states, "func-nosnap", source)
     assert ret.result is False
     assert f"images/{image_id}@snap is missing" in ret.comment, ret.comment
+
+
+def test_image_references_are_the_named_images_ids(states, conn, ceph_cluster, source, tmp_path):
+    kernel = tmp_path / "kernel"
+    kernel.write_bytes(b"k" * 4096)
+    aki = conn.image.create_image(
+        name="func-ref-kernel", filename=str(kernel), disk_format="aki", container_format="aki", wait=True
+    )
+    refs = {"kernel_id": {"image": "func-ref-kernel"}, "os_distro": "debian"}
+    planned = present(states, "func-ref", source, properties=refs, test=True)
+    assert planned.result is None, planned.comment
+    ret = present(states, "func-ref", source, properties=refs)
+    assert ret.result is True, ret.comment
+    assert ret.changes == planned.changes
+    image = conn.image.get(f"/images/{ret.changes['new']['id']}").json()  # Glance's flat JSON
+    assert image["kernel_id"] == aki.id and image["os_distro"] == "debian", image
+    again = present(states, "func-ref", source, properties=refs)
+    assert again.result is True and again.changes == {}, again
+
+
+def test_a_missing_reference_or_a_bad_property_changes_nothing(states, conn, ceph_cluster, source):
+    before_rbd, before_glance = rbd_ls(ceph_cluster), glance_names(conn)
+    ret = present(
+        states,
+        "func-badref",
+        source,
+        properties={"ramdisk_id": {"image": "func-no-such-ramdisk"}},
+        pillar_key="openstack:images:func-badref",
+    )
+    assert ret.result is False
+    assert (
+        "openstack:images:func-badref:properties:ramdisk_id: no image 'func-no-such-ramdisk'" in ret.comment
+    )
+    ret = present(states, "func-badprop", source, properties={"hw_disk_bus": "floppy-tape"})
+    assert ret.result is False and "nothing was changed" in ret.comment, ret.comment
+    assert "hw_disk_bus" in ret.comment, ret.comment
+    ret = present(states, "func-badformat", source, source_format="vmdk")
+    assert ret.result is False and "qcow2 or raw" in ret.comment, ret.comment
+    assert rbd_ls(ceph_cluster) == before_rbd and glance_names(conn) == before_glance
