@@ -115,7 +115,15 @@ def lab_up(timings):
 
 
 @pytest.fixture(scope="session")
-def first_apply(lab_up, timings):
+def fresh_plan(lab_up, timings):
+    """test=True on the fresh site, before anything is applied: what the first apply will do."""
+    rc, out, err, seconds = lab("apply", "--test", check=False)
+    timings["apply test=True on the fresh site (all hosts)"] = seconds
+    return {"rc": rc, "stdout": out, "stderr": err, "returns": load_returns()}
+
+
+@pytest.fixture(scope="session")
+def first_apply(fresh_plan, timings):
     rc, out, err, seconds = lab("apply", check=False)
     timings["first apply (all hosts)"] = seconds
     return {"rc": rc, "stdout": out, "stderr": err, "summary": apply_summary(out), "returns": load_returns()}
