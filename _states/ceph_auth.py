@@ -26,9 +26,31 @@ __virtualname__ = "ceph_auth"
 
 
 def __virtual__():
-    if "ceph_auth.get" not in __salt__:
-        return (False, "ceph_auth: the ceph_auth execution module is not available")
+    # Loaded without its execution module too: on a fresh host the ceph CLI that module needs
+    # comes from an earlier state of the same run, and test=True must say so, not fail.
     return __virtualname__
+
+
+def _module_missing():
+    if "ceph_auth.get" in __salt__:
+        return None
+    return _util("stacksalt_ceph.missing_tool_error")(
+        "the ceph CLI (the ceph_auth execution module needs it)"
+    )
+
+
+def _failed(ret, exc):
+    """A failure; in test mode one an earlier state of this run may cure is unknown (None)."""
+    if __opts__["test"] and _util("stacksalt_ceph.pending_cause")(exc):
+        ret.update(
+            result=None,
+            changes={},
+            comment=f"{ret['name']}: cannot be known before the earlier changes of this run (the ceph CLI, "
+            f"the admin keyring, the cluster they make): {exc}",
+        )
+    else:
+        ret.update(result=False, changes={}, comment=str(exc))
+    return ret
 
 
 def _util(name):
@@ -88,6 +110,9 @@ def present(name, caps, key=None, conf=None, user=None, keyring=None, cluster=No
     caps = {str(k): str(v) for k, v in (caps or {}).items()}
     try:
         key = _wanted_key(key, key_pillar)
+        missing = _module_missing()
+        if missing:
+            raise missing
         live = __salt__["ceph_auth.get"](name, **conn)
         if live is None:
             ret["changes"] = {"old": None, "new": {"caps": caps, "key": _mask(key or "generated")}}
@@ -115,7 +140,7 @@ def present(name, caps, key=None, conf=None, user=None, keyring=None, cluster=No
             __salt__["ceph_auth.set_caps"](name, caps, **conn)
         ret["comment"] = f"{name} updated"
     except (CommandExecutionError, SaltInvocationError) as exc:
-        ret.update(result=False, changes={}, comment=str(exc))
+        return _failed(ret, exc)
     return ret
 
 
@@ -126,6 +151,9 @@ def absent(name, conf=None, user=None, keyring=None, cluster=None):
     ret = {"name": name, "result": True, "changes": {}, "comment": ""}
     conn = {"conf": conf, "user": user, "keyring": keyring, "cluster": cluster}
     try:
+        missing = _module_missing()
+        if missing:
+            raise missing
         if __salt__["ceph_auth.get"](name, **conn) is None:
             ret["comment"] = f"{name} is already absent"
             return ret
@@ -136,5 +164,5 @@ def absent(name, conf=None, user=None, keyring=None, cluster=None):
         __salt__["ceph_auth.remove"](name, **conn)
         ret["comment"] = f"{name} removed"
     except (CommandExecutionError, SaltInvocationError) as exc:
-        ret.update(result=False, changes={}, comment=str(exc))
+        return _failed(ret, exc)
     return ret

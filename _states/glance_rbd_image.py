@@ -111,6 +111,10 @@ def present(
         ret["result"] = False
         return _util("stacksalt_openstack.invalid")(ret, "image arguments", errors)
     try:
+        if "rbd_image.exists" not in __salt__:
+            raise _util("stacksalt_ceph.missing_tool_error")(
+                "the rbd CLI (the rbd_image execution module needs it)"
+            )
         notes = _resolve_references(args, where)
         ret = _present(args)
         if notes:
@@ -118,8 +122,15 @@ def present(
         return ret
     except (CommandExecutionError, SaltInvocationError) as exc:
         ret = _ret(name)
-        ret.update(result=False, comment=str(exc))
-        return ret
+        ret["result"] = False
+        # test=True on a fresh host: the rbd CLI, the keyring or the cloud user may come from an
+        # earlier change of this run; the plan then says it cannot know, the error included
+        pending = _util("stacksalt_ceph.pending_cause")(exc) or _util("stacksalt_openstack.pending_cause")(
+            exc
+        )
+        return _util("stacksalt_openstack.could_not_read")(
+            ret, f"image {name} in Glance and RBD", exc, __opts__["test"], pending=pending
+        )
 
 
 def _resolve_references(args, where):

@@ -38,6 +38,8 @@ Ironic hosts are minions, so their pillar is there; under salt-ssh custom module
 (docs: design.md), which is the only case for passing secrets inline in ``driver_info``.
 """
 
+import importlib
+
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 __virtualname__ = "ironic_node"
@@ -47,6 +49,13 @@ def __virtual__():
     if "ironic_node.plan" not in __salt__:
         return (False, "ironic_node: the ironic_node execution module is not available (openstacksdk?)")
     return __virtualname__
+
+
+def _util(name):
+    """A stacksalt util function: synced into ``__utils__``, else the installed wheel's."""
+    if name in __utils__:
+        return __utils__[name]
+    return importlib.import_module("saltext.stacksalt").util(name)
 
 
 def _ret(name):
@@ -237,8 +246,9 @@ def enrolled(
     try:
         errors = __salt__["ironic_node.check_supported"](nodes, where=where, cloud=cloud)
     except (CommandExecutionError, SaltInvocationError) as exc:
-        ret["comment"] = f"Could not read the drivers from Ironic: {exc}"
-        return ret
+        return _util("stacksalt_openstack.could_not_read")(
+            ret, "the drivers from Ironic", exc, __opts__["test"]
+        )
     if errors:
         ret["comment"] = (
             f"Node data not supported by this Ironic ({len(errors)} problem(s)), nothing was changed:\n"
@@ -268,8 +278,7 @@ def enrolled(
         live = __salt__["ironic_node.inventory"](cloud=cloud)
         plans = [__salt__["ironic_node.plan"](spec, live.get(spec["name"]), images=images) for spec in nodes]
     except (CommandExecutionError, SaltInvocationError) as exc:
-        ret["comment"] = f"Could not read nodes from Ironic: {exc}"
-        return ret
+        return _util("stacksalt_openstack.could_not_read")(ret, "nodes from Ironic", exc, __opts__["test"])
     wanted = {spec["name"] for spec in nodes}
     stale = sorted(n for n in live if n not in wanted) if prune else []
     todo = [p for p in plans if p["action"] != "none" or p["provision"]]

@@ -103,8 +103,7 @@ def present(
         hypervisors = __salt__["openstack_aggregate.hypervisors"](cloud=cloud)
         live = __salt__["openstack_aggregate.get"](name, cloud=cloud)
     except (CommandExecutionError, SaltInvocationError) as exc:
-        ret["comment"] = f"Could not read aggregate '{name}': {exc}"
-        return ret
+        return _util("stacksalt_openstack.could_not_read")(ret, f"aggregate '{name}'", exc, __opts__["test"])
     wanted, unknown = __salt__["openstack_aggregate.select_hosts"](hypervisors, hosts, hosts_matching)
     if unknown:
         known = sorted({h["host"] for h in hypervisors})
@@ -162,8 +161,7 @@ def absent(name, cloud=None):
     try:
         live = __salt__["openstack_aggregate.get"](name, cloud=cloud)
     except (CommandExecutionError, SaltInvocationError) as exc:
-        ret["comment"] = f"Could not read aggregate '{name}': {exc}"
-        return ret
+        return _util("stacksalt_openstack.could_not_read")(ret, f"aggregate '{name}'", exc, __opts__["test"])
     if live is None:
         ret.update(result=True, comment=f"Aggregate '{name}' is already absent")
         return ret

@@ -32,6 +32,28 @@ class CephCommandError(CommandExecutionError):
         self.stderr = stderr
 
 
+#: ceph/rbd failures that an earlier state of the same run may cure: the CLI not installed yet,
+#: the keyring not written yet, the cluster not bootstrapped yet (its monitors do not answer).
+PENDING_KINDS = ("missing-tool", "auth", "timeout")
+
+
+def pending_cause(exc):
+    """Whether ``exc`` (or what caused it) is a :class:`CephCommandError` of a
+    :data:`PENDING_KINDS` kind (what a test run on a fresh host cannot know yet)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if getattr(exc, "kind", None) in PENDING_KINDS:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def missing_tool_error(what, package="ceph-common"):
+    """The error for a missing CLI (``kind`` missing-tool): ``what`` is missing, with the package."""
+    return CephCommandError(f"{what} is missing: install the Debian package {package}", kind="missing-tool")
+
+
 def conn_args(conf=None, user=None, keyring=None, cluster=None):
     """CLI arguments selecting the cluster and the cephx identity (shared by ceph and rbd)."""
     args = []
@@ -107,7 +129,8 @@ def run(cmd, timeout=DEFAULT_TIMEOUT, check=True, env=None):
             cmd=cmd,
         ) from exc
     except FileNotFoundError as exc:
-        raise CommandExecutionError(f"{cmd[0]} not found") from exc
+        package = "qemu-utils" if os.path.basename(cmd[0]).startswith("qemu") else "ceph-common"
+        raise missing_tool_error(f"{cmd[0]} (not found)", package) from exc
     if check and proc.returncode != 0:
         raise error_for(cmd, proc.returncode, proc.stderr)
     return proc.returncode, proc.stdout, proc.stderr

@@ -746,6 +746,55 @@ def carry_out(ret, label, verb, changes, apply, test, suffix="", retry_hint=Fals
     return ret
 
 
+#: Read failures that an earlier state of the same run may cure: a cloud user not registered yet
+#: (401), a service not installed or started yet (no connection; 503 while it starts).
+PENDING_STATUSES = (401, 503)
+
+
+def _causes(exc):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def pending_cause(exc):
+    """Whether ``exc`` (or what caused it) is a failure an earlier change of the run may cure
+    (:data:`PENDING_STATUSES`, a refused or failed connection; the ceph side has
+    ``stacksalt_ceph.pending_cause``)."""
+    for cause in _causes(exc):
+        if http_status(cause) in PENDING_STATUSES:
+            return True
+        if isinstance(cause, ConnectionError) or type(cause).__name__ in (
+            "ConnectFailure",
+            "EndpointNotFound",
+        ):
+            return True
+    return False
+
+
+def could_not_read(ret, what, exc, test=False, pending=None):
+    """
+    ``ret`` for a read of ``what`` that failed with ``exc``: ``Could not read <what>: <exc>``. In
+    test mode a failure that an earlier state of this run may cure (:func:`pending_cause`, or
+    ``pending`` when the caller knows better: on a fresh site, the service user another host
+    registers, the service this host installs) leaves the result unknown (None) and says so, the
+    error included; the real run still fails on it.
+    """
+    if pending is None:
+        pending = pending_cause(exc)
+    if test and pending:
+        ret.update(
+            result=None,
+            comment=f"{what[:1].upper()}{what[1:]} cannot be known before the earlier changes of this run "
+            f"(a registration, a service or a tool they make): {exc}",
+        )
+    else:
+        ret["comment"] = f"Could not read {what}: {exc}"
+    return ret
+
+
 def image_created_earlier(running, image):
     """
     Whether an earlier ``openstack_image.present`` of this test run would create ``image`` (by

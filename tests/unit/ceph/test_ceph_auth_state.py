@@ -107,3 +107,39 @@ def test_explicit_key_still_works_for_salt_ssh():
     ret = state(ceph, {}).present(name="client.glance", caps=CAPS, key=KEY)
     assert ret["result"] is True and ceph.live["client.glance"]["key"] == KEY
     assert KEY not in repr(ret)
+
+
+ceph_util = load_file(REPO / "_utils/stacksalt_ceph.py", "stacksalt_ceph_ca")
+
+
+def fresh_host_state(test):
+    """The state on a host whose ceph CLI an earlier state of the run installs: no module yet."""
+    mod = state(FakeCeph(), {"ceph": {"keys": {"clients": {"glance": KEY}}}}, test=test)
+    for name in ("ceph_auth.get", "ceph_auth.create", "ceph_auth.set_caps"):
+        del mod.__salt__[name]
+    mod.__utils__.update(
+        {
+            "stacksalt_ceph.missing_tool_error": ceph_util.missing_tool_error,
+            "stacksalt_ceph.pending_cause": ceph_util.pending_cause,
+        }
+    )
+    return mod
+
+
+def test_it_loads_without_its_module_and_test_mode_says_it_cannot_know_yet():
+    mod = fresh_host_state(test=True)
+    assert mod.__virtual__() == "ceph_auth"
+    ret = mod.present("client.glance", CAPS, key_pillar="ceph:keys:clients:glance")
+    assert ret["result"] is None and ret["changes"] == {}, ret
+    assert "cannot be known before the earlier changes" in ret["comment"], ret
+    assert "ceph-common" in ret["comment"] and KEY not in ret["comment"], ret
+
+
+def test_the_real_run_without_the_ceph_cli_fails_naming_the_package():
+    ret = fresh_host_state(test=False).present("client.glance", CAPS, key_pillar="ceph:keys:clients:glance")
+    assert ret["result"] is False and "ceph-common" in ret["comment"], ret
+
+
+def test_a_wrong_key_pillar_is_an_error_in_test_mode_too():
+    ret = fresh_host_state(test=True).present("client.glance", CAPS, key_pillar="ceph:keys:clients:nope")
+    assert ret["result"] is False and "names no key" in ret["comment"], ret
