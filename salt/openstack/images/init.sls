@@ -9,8 +9,14 @@
 {%- set tplroot = tpldir.split('/')[0] %}
 {%- from tplroot ~ '/map.jinja' import settings with context %}
 {%- set rbd_images = settings.images | dictsort | selectattr('1.rbd', 'defined') | map(attribute='0') | list %}
+{#- A host that is a Ceph client by the ceph formula gets its ceph.conf and keyring before it
+    imports (in the same run on a fresh host); else the operator provides them. #}
+{%- set ceph_client = rbd_images and salt['pillar.get']('ceph:client:enabled', False) %}
 include:
   - {{ tplroot }}.validate
+{%- if ceph_client %}
+  - ceph.client
+{%- endif %}
 {%- if rbd_images %}
 
 {#- qemu-img with its rbd driver, and the rbd tool, for the images imported into RBD #}
@@ -47,6 +53,9 @@ openstack-image-{{ name }}-present:
     - require:
       - pillar_schema: openstack-pillar-schema-validated
       - pkg: openstack-images-rbd-tools-installed
+{%-     if ceph_client %}
+      - sls: ceph.client
+{%-     endif %}
 {%-     for value in image.get('properties', {}).values() if value is mapping and value.get('image') in settings.images %}
       - {{ 'glance_rbd_image' if settings.images[value.image].get('rbd') is mapping else 'openstack_image' }}: openstack-image-{{ value.image }}-present
 {%-     endfor %}
