@@ -2,7 +2,10 @@
 {%- from tplroot ~ '/map.jinja' import settings with context %}
 {#- Salt's cmd.run runs its command through a shell: each value is quoted, the line is a YAML
     string, and the database path reaches the Python check as an argument. #}
-{%- set dbsync = [settings.bin_dir ~ '/ironic-dbsync', '--config-file', settings.config_dir ~ '/ironic.conf'] %}
+{#- As Ironic's user through runuser, not the state's `runas`: Salt runs the `unless` check as
+    that user too, and where the user does not exist yet (test=True on a fresh host) the failing
+    check counts as true, so the plan would call a schema that is not there present. #}
+{%- set dbsync = ['runuser', '-u', settings.user, '--', settings.bin_dir ~ '/ironic-dbsync', '--config-file', settings.config_dir ~ '/ironic.conf'] %}
 {%- set schema_check = [settings.install.python, '-c',
       'import sqlite3, sys; db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True); '
       ~ 'sys.exit("alembic_version" not in [row[0] for row in db.execute("SELECT name FROM sqlite_master")])',
@@ -28,7 +31,6 @@ ironic-db-synced:
       - pkg: ironic-install-pkgs-installed
 {%-   endif %}
 {%- endif %}
-    - runas: {{ settings.user | json }}
     - require:
       - file: ironic-config-file-managed
 {%- if sqlite %}

@@ -53,10 +53,11 @@ def test_ironic_sqlite_schema_check_reads_the_database(tmp_path):
         db.execute("CREATE TABLE alembic_version (version_num VARCHAR(32))")
     sqlite3.connect(empty).close()
     calls = []
-    for path in (ready, empty):
+    # the third: a fresh host, where neither the database nor Ironic's user exist yet
+    for path, user in ((ready, "root"), (empty, "root"), (tmp_path / "none.sqlite", "no-such-ironic-user")):
         pillar = {
             "ironic": {
-                "lookup": {"install": {"python": sys.executable}, "user": "root"},
+                "lookup": {"install": {"python": sys.executable}, "user": user},
                 "database": {"connection": f"sqlite:///{path}"},
                 "allow_insecure_noauth": True,
             }
@@ -64,9 +65,10 @@ def test_ironic_sqlite_schema_check_reads_the_database(tmp_path):
         calls.append(["state.show_sls", ["ironic.db"], {"pillar": pillar}])
     shown = masterless.run_calls(tmp_path / "render", calls)
     highs = [_only(s["ret"], "ironic-db-synced") for s in shown]
-    done, missing = masterless.run_calls(
+    done, missing, fresh = masterless.run_calls(
         tmp_path / "run", [["state.high", [h], {"test": True}] for h in highs]
     )
-    done, missing = _planned(done), _planned(missing)
+    done, missing, fresh = _planned(done), _planned(missing), _planned(fresh)
     assert done["result"] is True and "unless condition is true" in done["comment"], done
     assert missing["result"] is None, missing
+    assert fresh["result"] is None, fresh
