@@ -207,3 +207,67 @@ def test_enrolment_state_repairs_drift(hosts, lab_up, second_apply, token):
     again = salt_json(hosts, IRONIC, "state.apply", "ironic.nodes")[IRONIC]
     assert not any(r["changes"] for r in again.values()), again
     MEASURED["ironic1 ironic.nodes repairing drift"] = enrolled["duration"] / 1000
+
+
+# ---- Ironic's database on the site cloud's MariaDB (controller1), made by controller1's highstate
+
+CLOUD = "controller1"
+
+
+def cloud_sql(hosts, query):
+    """SQL through the real mariadb client on the cloud host, as its admin (root on loopback)."""
+    out = hosts[CLOUD].run(
+        "mariadb --protocol=tcp -h 127.0.0.1 -P 3306 -u root --batch --skip-column-names -e %s", query
+    )
+    assert out.rc == 0, out.stderr[-2000:]
+    return out.stdout.split("\n")
+
+
+def test_ironic_tables_live_in_the_clouds_mariadb(hosts, second_apply):
+    tables = set(
+        cloud_sql(hosts, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'ironic'")
+    )
+    assert {"alembic_version", "nodes", "ports", "conductors"} <= tables, sorted(tables)
+    # the enrolled nodes are rows of that database
+    names = set(cloud_sql(hosts, "SELECT name FROM ironic.nodes"))
+    assert {"lab-node1", "lab-node2", "lab-node3"} <= names, sorted(names)
+    # the user the mariadb formula made: its own database only, from the network
+    grants = "\n".join(cloud_sql(hosts, "SHOW GRANTS FOR `ironic`@`%`"))
+    assert "GRANT ALL PRIVILEGES ON `ironic`.* TO `ironic`@`%`" in grants
+    # root stays loopback-only: no root account for another host
+    roots = set(cloud_sql(hosts, "SELECT Host FROM mysql.user WHERE User = 'root'")) - {""}
+    assert roots <= {"localhost", "127.0.0.1", "::1", CLOUD}, roots
+    # and ironic1 has no SQLite database left to use
+    conf = hosts[IRONIC].run(
+        "awk '/^\\[database\\]/{s=1; next} /^\\[/{s=0} s && /^connection/' /etc/ironic/ironic.conf"
+    )
+    assert conf.rc == 0 and conf.stdout.startswith("connection = mysql+pymysql://ironic:"), "not MariaDB"
+    assert "sqlite" not in conf.stdout
+    address = hosts[CLOUD].run("getent hosts %s", CLOUD).stdout.split()[0]
+    assert f"@{address}:3306/ironic?" in conf.stdout
+
+
+def test_mariadb_states_converged_on_the_cloud_host(second_apply):
+    returns = {k: r for k, r in second_apply["returns"][CLOUD].items() if "mariadb" in k}
+    assert any("mariadb-users-ironic-present" in k for k in returns), sorted(returns)
+    assert {k: r["changes"] for k, r in returns.items() if r["changes"]} == {}
+    assert all(r["result"] is True for r in returns.values())
+
+
+def test_database_password_only_in_the_two_hosts_pillar(hosts, second_apply):
+    import pathlib
+
+    import yaml
+
+    repo = pathlib.Path(__file__).resolve().parents[2]
+    password = yaml.safe_load((repo / "pillar/secrets/ironic1.sls").read_text())["ironic"][
+        "database_password"
+    ]
+    out = hosts["master"].run("salt --out json --static -t 120 '*' pillar.items unmask=True")
+    assert out.rc == 0, out.stderr[-2000:]
+    pillars = json.loads(out.stdout)
+    holders = {name for name, pillar in pillars.items() if password in json.dumps(pillar)}
+    assert holders == {IRONIC, CLOUD}, holders
+    # and never in a return of the applies
+    for apply in (second_apply,):
+        assert password not in json.dumps(apply["returns"])

@@ -21,7 +21,7 @@ from .conftest import LABDIR, REPO, lab
 
 pytestmark = pytest.mark.lab
 
-SECRET_HOLDERS = ("master", "ironic1", "ceph1", "compute1")
+SECRET_HOLDERS = ("master", "ironic1", "ceph1", "compute1", "controller1")
 # Where a host may keep its own secrets: the service configs and keyrings the formulas write,
 # and Salt's own caches of the host's pillar and rendered states (root-only directories).
 ALLOWED_HOMES = (
