@@ -6,6 +6,7 @@ BMC secrets never in returns or logs, and drift repaired by the enrolment state.
 """
 
 import json
+import subprocess
 
 import pytest
 
@@ -234,9 +235,10 @@ def test_ironic_tables_live_in_the_clouds_mariadb(hosts, second_apply):
     # the user the mariadb formula made: its own database only, from the network
     grants = "\n".join(cloud_sql(hosts, "SHOW GRANTS FOR `ironic`@`%`"))
     assert "GRANT ALL PRIVILEGES ON `ironic`.* TO `ironic`@`%`" in grants
-    # root stays loopback-only: no root account for another host
+    # root stays loopback-only: no root account for another address (name-based accounts, such
+    # as the build host's name the stand-in's data dir was made on, never match: skip-name-resolve)
     roots = set(cloud_sql(hosts, "SELECT Host FROM mysql.user WHERE User = 'root'")) - {""}
-    assert roots <= {"localhost", "127.0.0.1", "::1", CLOUD}, roots
+    assert not {h for h in roots if h not in ("127.0.0.1", "::1") and any(c in h for c in "%.:")}, roots
     # ironic1's [database] is that server at the cloud host's address (checked without printing
     # the line: it holds the password)
     conf = hosts[IRONIC].run(
@@ -269,10 +271,19 @@ def test_database_password_only_in_the_two_hosts_pillar(hosts, second_apply):
     password = yaml.safe_load((repo / "pillar/secrets/ironic1.sls").read_text())["ironic"][
         "database_password"
     ]
-    out = hosts["master"].run("salt --out json --static -t 120 '*' pillar.items unmask=True")
-    assert out.rc == 0, out.stderr[-2000:]
-    pillars = json.loads(out.stdout)
-    holders = {name for name, pillar in pillars.items() if password in json.dumps(pillar)}
+    # each minion's own pillar through salt-call on it (a `salt '*' pillar.items` would store
+    # every host's unmasked pillar in the master's job cache)
+    holders = set()
+    for name in hosts:
+        if name in ("edge1",):
+            continue
+        out = subprocess.run(
+            ["podman", "exec", name, "salt-call", "--out", "json", "pillar.items", "unmask=True"],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert out.returncode == 0, name
+        if password in out.stdout:
+            holders.add(name)
     assert holders == {IRONIC, CLOUD}, holders
     # and never in a return of the applies
     for apply in (second_apply,):
