@@ -14,7 +14,7 @@
     'ceph-mgr': ['ceph'],
     'ceph-osd': ['ceph'],
     'compute': ['ceph'],
-    'openstack-cloud': ['ceph'],
+    'openstack-cloud': ['ceph', 'mariadb'],
 } %}
 base:
 {%- for role, states in role_states | dictsort %}

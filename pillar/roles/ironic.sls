@@ -1,7 +1,7 @@
 # Hosts with the ironic role: Ironic from Debian's packages (ironic-api under uwsgi,
-# ironic-conductor, JSON-RPC between them), SQLite, joined to the site's cloud (Keystone
+# ironic-conductor, JSON-RPC between them), its database on the cloud's MariaDB, joined to the site's cloud (Keystone
 # tokens, its service user in [service_catalog]/[neutron]/[glance]), and a demo enrolment of
-# fake-hardware nodes. Secrets in secrets/<id>.sls: ironic:keystone_password,
+# fake-hardware nodes. Secrets in secrets/<id>.sls: ironic:keystone_password, ironic:database_password,
 # ironic:node_secrets (BMC passwords), the nodes cloud's password. Formula reference:
 # salt/ironic/pillar.example, docs/ironic.md.
 ironic:
@@ -17,8 +17,12 @@ ironic:
   # is the one the cloud host publishes in the Salt mine.
   keystone:
     auth_url: {host: controller1, port: 5000, path: /v3}
+  # the site cloud's MariaDB (the cloud host's mine address; the database and the user are made
+  # by that host's highstate, mariadb formula); the password: secrets ironic:database_password
   database:
-    connection: sqlite:////var/lib/ironic/ironic.sqlite
+    connection: {host: controller1, port: 3306, name: ironic, user: ironic}
+  # ...which may run at the same time as this one (the first apply runs every host at once)
+  database_await: {attempts: 20, interval: 15}
   enabled_hardware_types: [fake-hardware, ipmi, redfish]
   enabled_interfaces:
     # noop: the stand-in cloud's Neutron has no ML2 mechanism driver that binds baremetal

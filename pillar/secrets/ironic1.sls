@@ -8,6 +8,8 @@ ironic:
     lab-node3: {ipmi_password: FAKE-lab-node3-bmc-password}
   # the Ironic service user in the site's Keystone (secrets/master.sls registers the same one)
   keystone_password: FAKE-ironic-keystone-password
+  # Ironic's user on the cloud's MariaDB (secrets/controller1.sls makes it with the same one)
+  database_password: FAKE-ironic-mariadb-password
 openstack:
   clouds:
     ironic:

@@ -6,6 +6,7 @@ BMC secrets never in returns or logs, and drift repaired by the enrolment state.
 """
 
 import json
+import subprocess
 
 import pytest
 
@@ -207,3 +208,83 @@ def test_enrolment_state_repairs_drift(hosts, lab_up, second_apply, token):
     again = salt_json(hosts, IRONIC, "state.apply", "ironic.nodes")[IRONIC]
     assert not any(r["changes"] for r in again.values()), again
     MEASURED["ironic1 ironic.nodes repairing drift"] = enrolled["duration"] / 1000
+
+
+# ---- Ironic's database on the site cloud's MariaDB (controller1), made by controller1's highstate
+
+CLOUD = "controller1"
+
+
+def cloud_sql(hosts, query):
+    """SQL through the real mariadb client on the cloud host, as its admin (root on loopback)."""
+    out = hosts[CLOUD].run(
+        "mariadb --protocol=tcp -h 127.0.0.1 -P 3306 -u root --batch --skip-column-names -e %s", query
+    )
+    assert out.rc == 0, out.stderr[-2000:]
+    return out.stdout.split("\n")
+
+
+def test_ironic_tables_live_in_the_clouds_mariadb(hosts, second_apply):
+    tables = set(
+        cloud_sql(hosts, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'ironic'")
+    )
+    assert {"alembic_version", "nodes", "ports", "conductors"} <= tables, sorted(tables)
+    # the enrolled nodes are rows of that database
+    names = set(cloud_sql(hosts, "SELECT name FROM ironic.nodes"))
+    assert {"lab-node1", "lab-node2", "lab-node3"} <= names, sorted(names)
+    # the user the mariadb formula made: its own database only, from the network
+    grants = "\n".join(cloud_sql(hosts, "SHOW GRANTS FOR `ironic`@`%`"))
+    assert "GRANT ALL PRIVILEGES ON `ironic`.* TO `ironic`@`%`" in grants
+    # root stays loopback-only: no root account for another address (name-based accounts, such
+    # as the build host's name the stand-in's data dir was made on, never match: skip-name-resolve)
+    roots = set(cloud_sql(hosts, "SELECT Host FROM mysql.user WHERE User = 'root'")) - {""}
+    assert not {h for h in roots if h not in ("127.0.0.1", "::1") and any(c in h for c in "%.:")}, roots
+    # ironic1's [database] is that server at the cloud host's address (checked without printing
+    # the line: it holds the password)
+    conf = hosts[IRONIC].run(
+        "awk '/^\\[database\\]/{s=1; next} /^\\[/{s=0} s && /^connection/' /etc/ironic/ironic.conf"
+    )
+    address = hosts[CLOUD].run("getent hosts %s", CLOUD).stdout.split()[0]
+    line = conf.stdout.strip()
+    facts = {
+        "read": conf.rc == 0,
+        "mariadb": line.startswith("connection = mysql+pymysql://ironic:"),
+        "not sqlite": "sqlite" not in line,
+        "at the cloud host": f"@{address}:3306/ironic?" in line,
+    }
+    assert all(facts.values()), facts
+
+
+def test_mariadb_states_converged_on_the_cloud_host(second_apply):
+    returns = {k: r for k, r in second_apply["returns"][CLOUD].items() if "mariadb" in k}
+    assert any("mariadb-users-ironic-present" in k for k in returns), sorted(returns)
+    assert {k: r["changes"] for k, r in returns.items() if r["changes"]} == {}
+    assert all(r["result"] is True for r in returns.values())
+
+
+def test_database_password_only_in_the_two_hosts_pillar(hosts, second_apply):
+    import pathlib
+
+    import yaml
+
+    repo = pathlib.Path(__file__).resolve().parents[2]
+    password = yaml.safe_load((repo / "pillar/secrets/ironic1.sls").read_text())["ironic"][
+        "database_password"
+    ]
+    # each minion's own pillar through salt-call on it (a `salt '*' pillar.items` would store
+    # every host's unmasked pillar in the master's job cache)
+    holders = set()
+    for name in hosts:
+        if name in ("edge1",):
+            continue
+        out = subprocess.run(
+            ["podman", "exec", name, "salt-call", "--out", "json", "pillar.items", "unmask=True"],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert out.returncode == 0, name
+        if password in out.stdout:
+            holders.add(name)
+    assert holders == {IRONIC, CLOUD}, holders
+    # and never in a return of the applies
+    for apply in (second_apply,):
+        assert password not in json.dumps(apply["returns"])

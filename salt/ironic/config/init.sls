@@ -6,19 +6,30 @@
 {%- for key, value in settings.items() if key not in ('nodes', 'node_secrets', 'database') %}
 {%-   do conf.update({key: value}) %}
 {%- endfor %}
-{%- if salt['pillar.get']('ironic:database:connection') %}
+{#- Keystone and API URLs may name a host: its address comes from the Salt mine. #}
+{%- import 'lib/addresses.jinja' as addresses with context %}
+{%- set unresolved = [] %}
+{%- if settings.database.connection is mapping %}
+{#-   {host, port, name, user} of a MariaDB server: its address from the mine; the template
+      reads the password (ironic:database_password) by key #}
+{%-   set db = settings.database.connection %}
+{%-   set db_address = addresses.of(db.host) | trim %}
+{%-   if not db_address %}
+{%-     do unresolved.append('ironic:database:connection:host (host ' ~ db.host ~ ')') %}
+{%-   endif %}
+{%-   set mysql = {'address': db_address, 'port': db.get('port', 3306), 'name': db.name,
+                   'user': db.user, 'options': settings.database.options} %}
+{%-   set database = {'mysql': mysql} %}
+{%- elif salt['pillar.get']('ironic:database:connection') %}
 {%-   set database = {'pillar': 'ironic:database:connection'} %}
 {%- else %}
 {%-   set database = {'connection': settings.database.connection} %}
 {%- endif %}
 {%- do conf.update({'database': database}) %}
-{#- Keystone and API URLs may name a host: its address comes from the Salt mine. #}
-{%- import 'lib/addresses.jinja' as addresses with context %}
 {%- set keystone = dict(settings.keystone) %}
 {%- set service_catalog = dict(settings.service_catalog) %}
 {%- set conductor = dict(settings.conductor) %}
 {%- set ipxe = dict(settings.ipxe) %}
-{%- set unresolved = [] %}
 {%- for where, holder, key in [('keystone:auth_url', keystone, 'auth_url'),
                                 ('keystone:www_authenticate_uri', keystone, 'www_authenticate_uri'),
                                 ('service_catalog:endpoint_override', service_catalog, 'endpoint_override'),

@@ -9,13 +9,27 @@
 {%- set schema_check = [settings.install.python, '-c',
       'import sqlite3, sys; db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True); '
       ~ 'sys.exit("alembic_version" not in [row[0] for row in db.execute("SELECT name FROM sqlite_master")])',
-      settings.database.connection[10:]] %}
-{%- set sqlite = settings.database.connection.startswith('sqlite:///') %}
+      settings.database.connection[10:] if settings.database.connection is string else ''] %}
+{%- set sqlite = settings.database.connection is string and settings.database.connection.startswith('sqlite:///') %}
+{%- set at_head = settings.libexec_dir ~ '/ironic-db-at-head' %}
+{%- set at_head_cmd = [settings.install.python, at_head, settings.config_dir ~ '/ironic.conf'] %}
 include:
   - {{ tplroot }}.config
+{%- if not sqlite %}
 
-{#- SQLite: a new database gets the whole schema at once (migrations do not run on SQLite);
-    other databases are upgraded whenever Ironic is installed or updated. #}
+ironic-db-check-managed:
+  file.managed:
+    - name: {{ at_head }}
+    - source: salt://{{ tplroot }}/files/db-at-head.py
+    - mode: '0755'
+    - makedirs: True
+{%- endif %}
+
+{#- SQLite: a new database gets the whole schema at once (migrations do not run on SQLite).
+    Other databases (the site's MariaDB, made by another host's highstate, maybe at this very
+    moment): upgraded unless the schema is at the head of Ironic's migrations; a database not
+    reachable yet is waited for (ironic:database_await: Salt's retry), then the failure names
+    what is missing. #}
 ironic-db-synced:
   cmd.run:
 {%- if sqlite %}
@@ -23,16 +37,18 @@ ironic-db-synced:
     {#- not `creates`: a service started by the package may create an empty file first #}
     - unless: {{ schema_check | map('quote') | join(' ') | json }}
 {%- else %}
-    - name: {{ (dbsync + ['upgrade']) | map('quote') | join(' ') | json }}
-    - onchanges:
-{%-   if settings.install.method == 'pip' %}
-      - cmd: ironic-install-pip-installed
-{%-   else %}
-      - pkg: ironic-install-pkgs-installed
-{%-   endif %}
+    - name: {{ (['runuser', '-u', settings.user, '--'] + at_head_cmd + ['--upgrade', settings.bin_dir ~ '/ironic-dbsync']) | map('quote') | join(' ') | json }}
+    - unless: {{ at_head_cmd | map('quote') | join(' ') | json }}
+    - retry:
+        attempts: {{ settings.database_await.attempts }}
+        interval: {{ settings.database_await.interval }}
+        until: True
 {%- endif %}
     - require:
       - file: ironic-config-file-managed
+{%- if not sqlite %}
+      - file: ironic-db-check-managed
+{%- endif %}
 {%- if sqlite %}
 
 {#- The database holds the nodes' BMC credentials: readable by Ironic only (the service

@@ -82,7 +82,9 @@ ironic-install-pip-installed:
 
 ironic-install-pkgs-installed:
   pkg.installed:
-    - pkgs: {{ settings.install.pkgs | json }}
+{%-   set conn = settings.database.connection %}
+{%-   set mysql = conn is mapping or conn.startswith('mysql') %}
+    - pkgs: {{ (settings.install.pkgs + (settings.install.mysql_pkgs if mysql else [])) | json }}
     - install_recommends: {{ settings.install.recommends }}
     - require:
       - pillar_schema: ironic-pillar-schema-validated

@@ -40,7 +40,7 @@ from tests.support.loader import load_file
 REPO = pathlib.Path(__file__).resolve().parents[3]
 GOLDEN = pathlib.Path(__file__).resolve().parent / "golden"
 HOSTS = sorted(p.stem for p in (REPO / "pillar" / "hosts").glob("*.sls"))
-FORMULAS = ("ceph", "host", "ironic", "nova", "openstack", "salt")
+FORMULAS = ("ceph", "host", "ironic", "mariadb", "nova", "openstack", "salt")
 # Formulas a role gets outside top.sls (see the module docstring).
 BY_HAND = {"cloud-admin": ("openstack",)}
 GRAINS = {"os_family": "Debian", "os": "Debian"}

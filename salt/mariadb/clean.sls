@@ -1,0 +1,2 @@
+include:
+  - .databases.clean
