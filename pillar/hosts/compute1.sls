@@ -1,4 +1,4 @@
-{%- set roles = ['salt-minion', 'compute'] %}
+{%- set roles = ['salt-minion', 'compute', 'nova-compute'] %}
 include:
 {%- for role in roles %}
   - roles.{{ role }}

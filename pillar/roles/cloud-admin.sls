@@ -33,6 +33,12 @@ openstack:
         default_project: service
         roles:
           service: [admin, service]
+      # the compute hosts' nova-compute (roles/compute.sls): Placement, Neutron, Glance and
+      # service tokens, as the cloud's own services do
+      nova-compute:
+        default_project: service
+        roles:
+          service: [admin, service]
   networks:
     # The flat provider network Ironic provisions and cleans nodes on (ironic:neutron:cleaning_network)
     baremetal:

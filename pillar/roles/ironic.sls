@@ -91,3 +91,15 @@ openstack:
         project_domain_name: Default
       region_name: RegionOne
       baremetal_endpoint_override: http://127.0.0.1:6385
+
+# With the nova-compute role on the same host (pillar/roles/nova-compute.sls): its nova-compute
+# runs the ironic driver, as the Ironic service user, and joins the bare-metal aggregate.
+nova:
+  compute:
+    driver: ironic
+    # the aggregate the bare-metal flavor asks for (aggregate_instance_extra_specs:baremetal)
+    aggregates: [baremetal-hosts]
+  # the Ironic host's cloud entry (above): its service user, admin on project service
+  cloud: ironic
+  keystone:
+    username: ironic

@@ -13,9 +13,10 @@ openstack:
         project_domain_name: Default
       region_name: RegionOne
   # Keystone service users the openstack formula registers (the same password goes in the
-  # service host's own secrets: secrets/ironic1.sls)
+  # service host's own secrets: secrets/ironic1.sls, secrets/compute1.sls)
   user_passwords:
     ironic: FAKE-ironic-keystone-password
+    nova-compute: FAKE-nova-compute-keystone-password
 # the cephx key of client.image-import (ceph1 creates it): the images this host imports into RBD
 ceph:
   keys:

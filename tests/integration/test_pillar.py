@@ -14,7 +14,7 @@ def test_each_minion_gets_its_own_roles(salt_cli):
     ret = salt_cli.run("-L", "pillar.get", "roles", "unmask=True", minion_tgt="master,compute1")
     assert ret.data == {
         "master": ["salt-master", "salt-minion", "cloud-admin"],
-        "compute1": ["salt-minion", "compute"],
+        "compute1": ["salt-minion", "compute", "nova-compute"],
     }
 
 

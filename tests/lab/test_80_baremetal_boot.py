@@ -1,8 +1,10 @@
 """
 The seed's proof, as `lab/lab main` ends: an instance of flavor `baremetal` goes ACTIVE on an
 Ironic node, placed there by the node's resource class (Placement) and by the `baremetal-hosts`
-aggregate the Ironic host's nova-compute joined itself. `lab/lab boot` makes it; the checks
-use the real `openstack` CLI and Ironic's API on controller1, not our modules.
+aggregate the Ironic host's nova-compute joined itself; beside it, an instance of flavor
+`m1.small` goes ACTIVE on compute1, placed there by the `virtual-hosts` aggregate. `lab/lab boot`
+makes both; the checks use the real `openstack` CLI and Ironic's API on controller1, not our
+modules.
 """
 
 import json
@@ -15,6 +17,7 @@ from .conftest import lab
 pytestmark = pytest.mark.lab
 
 SERVER = "lab-baremetal-1"
+VIRTUAL = "lab-virtual-1"
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +63,23 @@ def test_boot_again_finds_the_instance_and_a_highstate_leaves_it(hosts, booted):
     assert rc == 0, out[-3000:]
     rows = json.loads(out.strip().splitlines()[-1])
     assert {h: r["changed"] for h, r in rows.items() if r["changed"]} == {}, rows
+
+
+def test_the_virtual_instance_is_active_on_the_compute_host_beside_it(hosts, booted):
+    server = cli(hosts, "server", "show", VIRTUAL)
+    assert server["status"] == "ACTIVE", server
+    # placed by the aggregate: m1.small asks for baremetal=false, which only virtual-hosts has
+    assert server["OS-EXT-SRV-ATTR:host"] == "compute1", server
+    assert server["OS-EXT-SRV-ATTR:hypervisor_hostname"] == "compute1", server
+    assert server["flavor"]["original_name"] == "m1.small", server["flavor"]
+    assert f"{VIRTUAL} ACTIVE on compute host compute1" in booted["stderr"] + booted["stdout"]
+
+
+def test_the_compute_host_is_up_and_in_the_virtual_aggregate(hosts, booted):
+    services = cli(hosts, "compute", "service", "list", "--service", "nova-compute", "--host", "compute1")
+    assert [(s["State"], s["Status"]) for s in services] == [("up", "enabled")], services
+    aggregate = cli(hosts, "aggregate", "show", "virtual-hosts")
+    assert aggregate["hosts"] == ["compute1"], aggregate
+    assert aggregate["properties"] == {"baremetal": "false"}, aggregate
+    hypervisors = {h["Hypervisor Hostname"]: h for h in cli(hosts, "hypervisor", "list")}
+    assert hypervisors["compute1"]["State"] == "up", hypervisors
