@@ -96,6 +96,16 @@ openstack:
         kernel_id: {image: deploy-kernel}
         ramdisk_id: {image: deploy-ramdisk}
         os_distro: debian
+  # Scheduled backups (instance_backup.policy, docs/instance-backup.md): a job in this host's Salt
+  # schedule, every night at 02:00 UTC, backing up the site's virtual instance; of its backups it
+  # keeps the newest of each of the 3 most recent days and of the 2 most recent ISO weeks.
+  # `lab/lab backup` runs the job once now (salt master schedule.run_job instance_backup-nightly).
+  backups:
+    nightly:
+      servers: [lab-virtual-1]
+      backup_type: daily
+      retention: {daily: 3, weekly: 2}
+      schedule: {cron: '0 2 * * *'}
   # The lab's Ceph cluster (Glance's store) comes up in the same first highstate, minutes after
   # this host starts uploading: Glance refuses data until then, so uploads are retried.
   images_retry:

@@ -16,6 +16,9 @@ ceph:
 nova:
   compute:
     driver: fake
+    # the stand-in cloud's venv carries a fake driver whose snapshots upload a small payload
+    # (lab/services/openstack/nova_uploading_fake.py), so the site's backups become active images
+    fake_driver: uploading_fake.UploadingFakeDriver
     # The virtual-hosts aggregate (roles/cloud-admin.sls) picks compute hosts up by name
     # (hosts_matching "*compute*"); the host also joins it itself once its service registered,
     # since in the first highstate the cloud-admin host may look before this one has.

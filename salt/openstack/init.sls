@@ -1,5 +1,5 @@
 {#- Cloud objects from pillar: Keystone registrations, networks, flavors, host aggregates,
-    properties of existing images. Runs on the host that talks to the OpenStack APIs (role
+    properties of existing images, scheduled instance backups. Runs on the host that talks to the OpenStack APIs (role
     cloud-admin), not on the cloud's hosts. #}
 include:
   - .validate
@@ -8,3 +8,4 @@ include:
   - .flavors
   - .aggregates
   - .images
+  - .backups

@@ -38,6 +38,8 @@ def with_urls(pillar):
         {"config": {"DEFAULT": {"transport_url": "rabbit://u:p@h"}}},
         {"config": {"placement": {"password": "x"}}},
         {"compute": {"driver": "libvirt"}},
+        {"compute": {"fake_driver": "uploading_fake"}},
+        {"compute": {"fake_driver": "fake.FakeDriver; rm -rf /"}},
         {"messaging": {"host": "a b"}},
         {"keystone_password": "short"},
         {"lookup": {"install": {"method": "pip"}}},
@@ -103,6 +105,16 @@ def test_fake_driver_and_pkg_install(tmp_path):
     )
     assert "compute_driver = fake.FakeDriver" in conf and "host = compute7\n" in conf
     assert "[ironic]" not in conf
+
+
+def test_the_fake_driver_class_comes_from_pillar(tmp_path):
+    pillar = with_urls(example())
+    pillar["nova"]["compute"].update(driver="fake", fake_driver="uploading_fake.UploadingFakeDriver")
+    states = formula.show_sls(tmp_path, yaml.safe_dump(pillar), "nova")
+    conf = formula.render_template(
+        "nova", "nova.conf.jinja", formula.state_args(states, "nova-config-file-managed")["context"], pillar
+    )
+    assert "compute_driver = uploading_fake.UploadingFakeDriver\n" in conf
 
 
 def test_the_host_joins_its_aggregates_after_its_service_retrying(tmp_path):
