@@ -70,6 +70,22 @@ openstack:
       disk: 20
       extra_specs:
         aggregate_instance_extra_specs:baremetal: "false"
+    # CERN's high-throughput flavor (operator-workflows section 4): a guest of 2 NUMA nodes on
+    # dedicated CPUs, backed by 2 MB pages (1 GB pages were unevenly spread across the
+    # hypervisors' NUMA nodes), 2 sockets x 8 cores x 2 threads; for the tuned compute hosts.
+    m1.large-numa:
+      vcpus: 32
+      ram: 65536
+      disk: 40
+      description: CERN high-throughput (2 NUMA nodes, dedicated CPUs, 2 MB pages)
+      extra_specs:
+        hw:numa_nodes: 2
+        hw:cpu_policy: dedicated
+        hw:mem_page_size: 2MB
+        hw:cpu_sockets: 2
+        hw:cpu_cores: 8
+        hw:cpu_threads: 2
+        aggregate_instance_extra_specs:baremetal: "false"
   # The site's images: uploaded through Glance (stored in the site's Ceph by its rbd store), or
   # with `rbd`, imported straight into that pool (glance_rbd_image).
   # The files: what the operator downloads (IPA's deploy kernel and ramdisk, an instance image);
@@ -96,6 +112,21 @@ openstack:
         kernel_id: {image: deploy-kernel}
         ramdisk_id: {image: deploy-ramdisk}
         os_distro: debian
+    # A Windows image: both os_type and os_distro, or KVM misses the Hyper-V enlightenments
+    # (CLOCK_WATCHDOG_TIMEOUT under load), with the site's own properties
+    windows-server-2022:
+      source: /srv/stacksalt-lab-images/windows-server-2022.qcow2
+      disk_format: qcow2
+      visibility: public
+      properties:
+        os_type: windows
+        os_distro: windows
+        os_distro_major: "2022"
+        hw_qemu_guest_agent: "yes"
+        hw_disk_bus: scsi
+        hw_scsi_model: virtio-scsi
+        release_date: "2026-10-01"
+        recommended: "true"
   # Scheduled backups (instance_backup.policy, docs/instance-backup.md): a job in this host's Salt
   # schedule, every night at 02:00 UTC, backing up the site's virtual instance; of its backups it
   # keeps the newest of each of the 3 most recent days and of the 2 most recent ISO weeks.

@@ -192,6 +192,17 @@ def test_the_images_are_in_glance_as_the_pillar_says(hosts, first_apply):
     assert instance["kernel_id"] == shown["deploy-kernel"]["id"], instance
     assert instance["ramdisk_id"] == shown["deploy-ramdisk"]["id"], instance
     assert instance["os_distro"] == "debian", instance
+    # every property the pillar gives a plain upload, as set (the Windows image: both os_type and
+    # os_distro, so KVM gets the Hyper-V enlightenments)
+    for name, spec in wanted.items():
+        if "rbd" not in spec:
+            got = shown[name].get("properties") or {}
+            assert {k: got.get(k) for k in spec.get("properties", {})} == spec.get("properties", {}), (
+                name,
+                got,
+            )
+    windows = shown["windows-server-2022"]["properties"]
+    assert (windows["os_type"], windows["os_distro"]) == ("windows", "windows"), windows
 
 
 def test_the_instance_image_was_imported_straight_into_rbd(hosts, first_apply):
