@@ -363,3 +363,11 @@ def test_bad_tuning_is_rejected_naming_its_key_path(tuning, where, reason):
 )
 def test_good_tuning_passes(tuning):
     assert _errors(tuning) == []
+
+
+def test_the_lab_compute_hosts_tuning_is_valid():
+    compute = yaml.safe_load((REPO / "pillar" / "roles" / "compute.sls").read_text())
+    data = copy.deepcopy(example()["nova"])
+    data["tuning"] = compute["nova"]["tuning"]
+    assert _errors(data["tuning"]) == []
+    assert data["tuning"]["enabled"] is True and data["tuning"]["hugepages"]["size"] == "2M"
