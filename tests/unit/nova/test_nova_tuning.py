@@ -105,7 +105,7 @@ def test_the_example_renders_every_part_of_the_tuning(tmp_path):
 
     assert formula.state_args(states, "nova-tuning-ksm-persisted")["name"] == TMPFILES
     tmpfiles = template(states, "nova-tuning-ksm-persisted", "ksm-tmpfiles.conf.jinja", pillar)
-    assert tmpfiles.splitlines()[-1] == "w /sys/kernel/mm/ksm/run - - - - 0"
+    assert tmpfiles.splitlines()[-1] == "w- /sys/kernel/mm/ksm/run - - - - 0"
     ksm = formula.state_args(states, "nova-tuning-ksm-applied")
     assert ksm["run"] == 0 and ksm["persisted_by"] == TMPFILES
 
