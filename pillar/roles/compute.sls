@@ -26,6 +26,19 @@ nova:
   cloud: compute
   keystone:
     username: nova-compute
+  # Hypervisor-side tuning (salt/nova tuning, CERN's compute hosts), small for the lab: its
+  # containers see the build host's CPUs (2 here: one pinned, one shared) and kernel, whose
+  # running values a container cannot change (/sys is read-only there); the tuning states say
+  # so in their comments, and the boot configuration carries them.
+  tuning:
+    enabled: true
+    hugepages: {size: 2M, count: 64}
+    ksm: false
+    kvm_intel: {ept: true}
+    cpu_dedicated_set: "1"
+    cpu_shared_set: "0"
+    reserved_huge_pages:
+      - {node: 0, size: 2048, count: 8}
 
 # The aggregate membership above, as the compute hosts' service user (its password:
 # secrets/<id>.sls openstack:clouds:compute:auth:password).

@@ -22,8 +22,50 @@
 {%-   do messaging.update({'host': resolved}) %}
 {%- endif %}
 {%- do conf.update({'keystone': keystone, 'messaging': messaging}) %}
+{#- nova.tuning's part of nova.conf, on a tuned host only (an untuned host's state is as it was):
+    the CPU sets, which Nova wants disjoint and not empty, and the reserved huge pages #}
+{%- do conf.pop('tuning', None) %}
+{%- set tuning = settings.tuning %}
+{%- set cpu_problems = [] %}
+{%- if tuning.enabled %}
+{%-   do conf.update({'tuning': {'cpu_dedicated_set': tuning.cpu_dedicated_set, 'cpu_shared_set': tuning.cpu_shared_set,
+                                 'reserved_huge_pages': tuning.nova_reserved_huge_pages} }) %}
+{%-   set cpus = {} %}
+{%-   for key in ['cpu_dedicated_set', 'cpu_shared_set'] if tuning[key] %}
+{%-     set chosen = [] %}
+{%-     set rejected = [] %}
+{%-     for rule in (tuning[key] | string).split(',') %}
+{%-       set bounds = rule.lstrip('^').split('-', 1) %}
+{#-       the syntax is the schema's (nova.validate names the key); ranges are read here #}
+{%-       if bounds[0].isdigit() and bounds[-1].isdigit() and bounds[-1] | int < 10000 %}
+{%-         if bounds[0] | int > bounds[-1] | int %}
+{%-           do cpu_problems.append('nova:tuning:' ~ key ~ ': the range ' ~ rule ~ ' runs backwards') %}
+{%-         endif %}
+{%-         do (rejected if rule.startswith('^') else chosen).extend(range(bounds[0] | int, (bounds[-1] | int) + 1)) %}
+{%-       endif %}
+{%-     endfor %}
+{%-     do cpus.update({key: chosen | reject('in', rejected) | unique | list}) %}
+{%-     if not cpus[key] %}
+{%-       do cpu_problems.append('nova:tuning:' ~ key ~ ': ' ~ tuning[key] ~ ' leaves no CPU') %}
+{%-     endif %}
+{%-   endfor %}
+{%-   set shared = cpus.get('cpu_shared_set', []) %}
+{%-   set both = cpus.get('cpu_dedicated_set', []) | select('in', shared) | list %}
+{%-   if both %}
+{%-     do cpu_problems.append('nova:tuning:cpu_dedicated_set and nova:tuning:cpu_shared_set share CPU(s) ' ~ both | join(', ') ~ ' (Nova refuses to start: they must be disjoint)') %}
+{%-   endif %}
+{%- endif %}
 include:
   - {{ tplroot }}.install
+{%- if cpu_problems %}
+
+nova-config-cpu-sets-checked:
+  test.fail_without_changes:
+    - name: >-
+        {{ cpu_problems | join('; ') }}; nova.conf was not changed.
+    - require_in:
+      - file: nova-config-file-managed
+{%- endif %}
 {%- if unresolved %}
 
 nova-config-addresses-resolved:
