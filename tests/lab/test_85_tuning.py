@@ -54,7 +54,10 @@ def by_id(returns):
 def sys_read_only():
     """Whether compute1's /sys is a read-only mount, asked the way host_tuning asks it."""
     rc, out, err = exec_on(
-        COMPUTE, "python3", "-c", "import os; print(bool(os.statvfs('/sys').f_flag & os.ST_RDONLY))"
+        COMPUTE,
+        "/opt/saltstack/salt/bin/python3",
+        "-c",
+        "import os; print(bool(os.statvfs('/sys').f_flag & os.ST_RDONLY))",
     )
     assert rc == 0, err
     return out.strip() == "True"
