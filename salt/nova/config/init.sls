@@ -100,3 +100,21 @@ nova-config-file-managed:
         settings: {{ conf | json }}
     - require:
       - file: nova-config-dir-managed
+{%- if settings.compute.driver != 'ironic' %}
+
+{#- The compute node's identity (Nova's <state_path>/compute_id), derived from the host's name:
+    a host reinstalled under the same name keeps it, where Nova would refuse to start ("No
+    local node identity found, but this is not our first startup on this host"). Written only
+    where there is none: an identity Nova already made is left alone. The ironic driver keeps
+    no local identity (its nodes are Ironic's). #}
+nova-config-node-identity-managed:
+  file.managed:
+    - name: {{ settings.state_dir }}/compute_id
+    - contents: {{ ('stacksalt nova-compute ' ~ settings.compute.host) | uuid | json }}
+    - replace: False
+    - user: {{ settings.user }}
+    - group: {{ settings.group }}
+    - mode: '0640'
+    - require:
+      - sls: {{ tplroot }}.install
+{%- endif %}

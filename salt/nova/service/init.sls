@@ -35,6 +35,9 @@ nova-service-compute-running:
       - file: nova-service-unit-managed
     - require:
       - service: nova-service-compute-enabled
+{%- if settings.compute.driver != 'ironic' %}
+      - file: nova-config-node-identity-managed
+{%- endif %}
 {%- for aggregate in settings.compute.aggregates %}
 
 {#- The aggregate exists with its metadata from the cloud-admin host (openstack.aggregates); the

@@ -107,6 +107,26 @@ def test_fake_driver_and_pkg_install(tmp_path):
     assert "[ironic]" not in conf
 
 
+def test_a_virt_driver_host_keeps_a_node_identity_derived_from_its_name(tmp_path):
+    from salt.utils.jinja import uuid_
+
+    pillar = with_urls(example())
+    pillar["nova"]["compute"].update(driver="fake", host="compute7")
+    states = formula.show_sls(tmp_path, yaml.safe_dump(pillar), "nova")
+    identity = formula.state_args(states, "nova-config-node-identity-managed")
+    assert identity["name"] == "/var/lib/nova/compute_id"
+    # Salt's `uuid` filter (uuid5 of the text): the same on a host reinstalled under that name
+    assert identity["contents"] == uuid_("stacksalt nova-compute compute7")
+    assert identity["replace"] is False, "an identity Nova already made must be left alone"
+    running = formula.state_args(states, "nova-service-compute-running", "service")
+    assert {"file": "nova-config-node-identity-managed"} in running["require"], running
+
+
+def test_the_ironic_driver_keeps_no_local_node_identity(tmp_path):
+    states = formula.show_sls(tmp_path, yaml.safe_dump(with_urls(example())), "nova")
+    assert "nova-config-node-identity-managed" not in states
+
+
 def test_the_fake_driver_class_comes_from_pillar(tmp_path):
     pillar = with_urls(example())
     pillar["nova"]["compute"].update(driver="fake", fake_driver="uploading_fake.UploadingFakeDriver")
