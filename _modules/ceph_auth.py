@@ -34,14 +34,7 @@ def _u(name):
 
 
 def _cmd(conf, user, keyring, cluster):
-    defaults = __salt__["config.get"]("ceph:admin", {}) or {}
-    conn = {
-        "conf": conf or defaults.get("conf"),
-        "user": user or defaults.get("user"),
-        "keyring": keyring or defaults.get("keyring"),
-        "cluster": cluster or defaults.get("cluster"),
-    }
-    return [_u("which")("ceph", "ceph-common"), *_u("conn_args")(**conn), "--connect-timeout", "30"]
+    return _u("admin_cli")(__salt__["config.get"], conf, user, keyring, cluster)
 
 
 def _entity(name):
@@ -57,9 +50,45 @@ def _caps_args(caps):
     return args
 
 
-def get(name, conf=None, user=None, keyring=None, cluster=None):
+def _listing_key(base):
+    return ("ceph_auth.entities", tuple(base))
+
+
+def _forget(base):
+    """Drop this run's cached listing: the cluster changed under it."""
+    __context__.pop(_listing_key(base), None)
+
+
+def _entities(conf=None, user=None, keyring=None, cluster=None, cached=False):
+    """
+    Every cephx entity with its key and caps, from one `ceph auth ls`:
+    {name: {"key": ..., "caps": {daemon: cap}}}. Private: it holds every key of the cluster,
+    and a public function's return would carry them to the master's job cache.
+
+    With ``cached=True`` the listing is read once per state run (``__context__``), and this
+    module's own changes drop it; the ceph_auth states read it that way (through
+    ``get(cached=True)``), so a highstate that checks many clients asks the cluster once.
+    """
+    base = _cmd(conf, user, keyring, cluster)
+    # A state run gives its modules a __context__ of its own (salt.state.State): a cached
+    # listing lives exactly one run.
+    key = _listing_key(base)
+    if cached and key in __context__:
+        return __context__[key]
+    out = _u("run_json")([*base, "auth", "ls"]) or {}
+    listing = {
+        entry["entity"]: {"key": entry.get("key", ""), "caps": dict(entry.get("caps", {}))}
+        for entry in out.get("auth_dump", [])
+    }
+    if cached:
+        __context__[key] = listing
+    return listing
+
+
+def get(name, conf=None, user=None, keyring=None, cluster=None, cached=False):
     """
     The entity's key and caps ({"key": ..., "caps": {daemon: cap}}), or None when absent.
+    ``cached=True`` answers from the run's one listing (one `ceph auth ls` per state run).
 
     CLI Example:
 
@@ -67,7 +96,11 @@ def get(name, conf=None, user=None, keyring=None, cluster=None):
 
         salt ceph1 ceph_auth.get client.glance
     """
-    cmd = [*_cmd(conf, user, keyring, cluster), "auth", "get", _entity(name)]
+    _entity(name)
+    if cached:
+        found = _entities(conf, user, keyring, cluster, cached=True).get(name)
+        return None if found is None else {"key": found["key"], "caps": dict(found["caps"])}
+    cmd = [*_cmd(conf, user, keyring, cluster), "auth", "get", name]
     try:
         out = _u("run_json")(cmd)
     except CommandExecutionError as exc:
@@ -89,6 +122,7 @@ def create(name, caps, key=None, conf=None, user=None, keyring=None, cluster=Non
         salt ceph1 ceph_auth.create client.glance '{"mon": "profile rbd", "osd": "profile rbd pool=images"}'
     """
     base = _cmd(conf, user, keyring, cluster)
+    _forget(base)
     if key is None:
         _u("run")([*base, "auth", "get-or-create", _entity(name), *_caps_args(caps)])
         return get(name, conf, user, keyring, cluster)
@@ -114,7 +148,9 @@ def set_caps(name, caps, conf=None, user=None, keyring=None, cluster=None):
 
         salt ceph1 ceph_auth.set_caps client.glance '{"mon": "profile rbd", "osd": "profile rbd pool=images"}'
     """
-    _u("run")([*_cmd(conf, user, keyring, cluster), "auth", "caps", _entity(name), *_caps_args(caps)])
+    base = _cmd(conf, user, keyring, cluster)
+    _forget(base)
+    _u("run")([*base, "auth", "caps", _entity(name), *_caps_args(caps)])
     return get(name, conf, user, keyring, cluster)
 
 
@@ -130,7 +166,9 @@ def remove(name, conf=None, user=None, keyring=None, cluster=None):
     """
     if get(name, conf, user, keyring, cluster) is None:
         return False
-    _u("run")([*_cmd(conf, user, keyring, cluster), "auth", "rm", _entity(name)])
+    base = _cmd(conf, user, keyring, cluster)
+    _forget(base)
+    _u("run")([*base, "auth", "rm", _entity(name)])
     return True
 
 

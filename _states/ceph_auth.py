@@ -40,17 +40,7 @@ def _module_missing():
 
 
 def _failed(ret, exc):
-    """A failure; in test mode one an earlier state of this run may cure is unknown (None)."""
-    if __opts__["test"] and _util("stacksalt_ceph.pending_cause")(exc):
-        ret.update(
-            result=None,
-            changes={},
-            comment=f"{ret['name']}: cannot be known before the earlier changes of this run (the ceph CLI, "
-            f"the admin keyring, the cluster they make): {exc}",
-        )
-    else:
-        ret.update(result=False, changes={}, comment=str(exc))
-    return ret
+    return _util("stacksalt_ceph.failed_state")(ret, exc, __opts__["test"])
 
 
 def _util(name):
@@ -113,7 +103,7 @@ def present(name, caps, key=None, conf=None, user=None, keyring=None, cluster=No
         missing = _module_missing()
         if missing:
             raise missing
-        live = __salt__["ceph_auth.get"](name, **conn)
+        live = __salt__["ceph_auth.get"](name, cached=True, **conn)
         if live is None:
             ret["changes"] = {"old": None, "new": {"caps": caps, "key": _mask(key or "generated")}}
             if __opts__["test"]:
@@ -154,7 +144,7 @@ def absent(name, conf=None, user=None, keyring=None, cluster=None):
         missing = _module_missing()
         if missing:
             raise missing
-        if __salt__["ceph_auth.get"](name, **conn) is None:
+        if __salt__["ceph_auth.get"](name, cached=True, **conn) is None:
             ret["comment"] = f"{name} is already absent"
             return ret
         ret["changes"] = {"old": name, "new": None}

@@ -49,6 +49,24 @@ def pending_cause(exc):
     return False
 
 
+def failed_state(ret, exc, test):
+    """
+    Fill ``ret`` for a state that failed with ``exc``. In test mode a failure that an earlier
+    state of the same run may cure (:func:`pending_cause`: the CLI, the keyring, the cluster
+    not there yet on a fresh host) is unknown (result None), not a failure.
+    """
+    if test and pending_cause(exc):
+        ret.update(
+            result=None,
+            changes={},
+            comment=f"{ret['name']}: cannot be known before the earlier changes of this run (the ceph CLI, "
+            f"the admin keyring, the cluster they make): {exc}",
+        )
+    else:
+        ret.update(result=False, changes={}, comment=str(exc))
+    return ret
+
+
 def missing_tool_error(what, package="ceph-common"):
     """The error for a missing CLI (``kind`` missing-tool): ``what`` is missing, with the package."""
     return CephCommandError(f"{what} is missing: install the Debian package {package}", kind="missing-tool")
@@ -80,6 +98,25 @@ def conn_from(opts_get, conf=None, user=None, keyring=None, cluster=None):
         "keyring": keyring or defaults.get("keyring"),
         "cluster": cluster or defaults.get("cluster"),
     }
+
+
+def admin_conn(opts_get, conf=None, user=None, keyring=None, cluster=None):
+    """
+    The admin identity for cluster changes: the arguments, then config/pillar `ceph:admin`
+    (`opts_get` is `__salt__["config.get"]`; on monitors client.admin and its keyring).
+    """
+    defaults = opts_get("ceph:admin", {}) or {}
+    given = {"conf": conf, "user": user, "keyring": keyring, "cluster": cluster}
+    return {name: value or defaults.get(name) for name, value in given.items()}
+
+
+def admin_cli(opts_get, conf=None, user=None, keyring=None, cluster=None, tool="ceph"):
+    """``tool`` (ceph, rados or rbd) as an argument list with the admin identity of :func:`admin_conn`."""
+    conn = admin_conn(opts_get, conf, user, keyring, cluster)
+    cmd = [which(tool, "ceph-common"), *conn_args(**conn)]
+    if tool == "ceph":
+        cmd += ["--connect-timeout", "30"]
+    return cmd
 
 
 def which(binary, package):

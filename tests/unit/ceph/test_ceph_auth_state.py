@@ -15,6 +15,7 @@ CAPS = {"mon": "profile rbd"}
 
 
 secrets_util = load_file(REPO / "_utils/stacksalt_secrets.py", "stacksalt_secrets_ca")
+ceph_util = load_file(REPO / "_utils/stacksalt_ceph.py", "stacksalt_ceph_ca")
 
 
 class FakeCeph:
@@ -54,7 +55,10 @@ def state(ceph, pillar, test=False):
         "ceph_auth.set_caps": ceph.set_caps,
         "pillar.get": pillar_get,
     }
-    mod.__utils__ = {"stacksalt_secrets.mask_value": secrets_util.mask_value}
+    mod.__utils__ = {
+        "stacksalt_secrets.mask_value": secrets_util.mask_value,
+        "stacksalt_ceph.failed_state": ceph_util.failed_state,
+    }
     mod.__opts__ = {"test": test}
     return mod
 
@@ -109,20 +113,12 @@ def test_explicit_key_still_works_for_salt_ssh():
     assert KEY not in repr(ret)
 
 
-ceph_util = load_file(REPO / "_utils/stacksalt_ceph.py", "stacksalt_ceph_ca")
-
-
 def fresh_host_state(test):
     """The state on a host whose ceph CLI an earlier state of the run installs: no module yet."""
     mod = state(FakeCeph(), {"ceph": {"keys": {"clients": {"glance": KEY}}}}, test=test)
     for name in ("ceph_auth.get", "ceph_auth.create", "ceph_auth.set_caps"):
         del mod.__salt__[name]
-    mod.__utils__.update(
-        {
-            "stacksalt_ceph.missing_tool_error": ceph_util.missing_tool_error,
-            "stacksalt_ceph.pending_cause": ceph_util.pending_cause,
-        }
-    )
+    mod.__utils__["stacksalt_ceph.missing_tool_error"] = ceph_util.missing_tool_error
     return mod
 
 

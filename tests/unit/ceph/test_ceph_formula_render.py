@@ -57,8 +57,7 @@ def test_pillar_example_renders_every_component(render):
         "ceph-mon-service-running",
         "ceph-mgr-service-running",
         "ceph-osd-1f3c9127-fee8-45b4-89a0-9753606ea81d-created",
-        "ceph-pools-images-created",
-        "ceph-pools-images-rbd-initialized",
+        "ceph-pools-images-present",
         "ceph-keyrings-client-glance-present",
     ):
         assert expected in ids, sorted(ids)
