@@ -40,13 +40,28 @@ class EventWatch:
         )  # fmt: skip
         time.sleep(3)  # the runner subscribes to the bus
 
+    @staticmethod
+    def _event(line):
+        tag, _, data = line.partition("\t")
+        return (tag, json.loads(data)) if data.startswith("{") else None
+
     def wait(self):
-        out, err = self.proc.communicate()
+        """Every event until the watch's count or timeout."""
+        out, _ = self.proc.communicate()
+        return [e for e in map(self._event, out.splitlines()) if e]
+
+    def until(self, seen):
+        """The events up to the first moment ``seen(events)`` holds (or the watch's timeout):
+        a watch of every event (count -1) then ends when what it waits for has come."""
         events = []
-        for line in out.splitlines():
-            tag, _, data = line.partition("\t")
-            if data.startswith("{"):
-                events.append((tag, json.loads(data)))
+        for line in self.proc.stdout:
+            event = self._event(line)
+            if event:
+                events.append(event)
+                if seen(events):
+                    break
+        self.proc.kill()
+        self.proc.communicate()
         return events
 
 
