@@ -104,7 +104,12 @@ def pytest_terminal_summary(terminalreporter):
 def lab_up(timings):
     """A fresh lab for the session; taken down (and checked clean) by test_zz_down."""
     lab("down", check=False)
-    _, out, err, seconds = lab("up")
+    try:
+        _, out, err, seconds = lab("up")
+    except LabError:
+        # a failed setup has no teardown: the half-up lab (hosts, proxy) must not outlive it
+        lab("down", check=False)
+        raise
     timings["lab up (images included)"] = seconds
     for line in (LABDIR / "timings").read_text().splitlines():
         key, value = line.split()
