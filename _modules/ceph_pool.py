@@ -16,11 +16,6 @@ from salt.exceptions import SaltInvocationError
 
 __virtualname__ = "ceph_pool"
 
-#: the options ceph_pool.present keeps, in the order they are set: the autoscaler is turned
-#: off before pg_num is set, so that it does not move pg_num back.
-OPTIONS = ("size", "min_size", "pg_autoscale_mode", "pg_num")
-
-
 def __virtual__():
     if not salt.utils.path.which("ceph"):
         return (False, "ceph_pool: the ceph CLI is missing (install the Debian package ceph-common)")
