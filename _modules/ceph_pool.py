@@ -16,6 +16,7 @@ from salt.exceptions import SaltInvocationError
 
 __virtualname__ = "ceph_pool"
 
+
 def __virtual__():
     if not salt.utils.path.which("ceph"):
         return (False, "ceph_pool: the ceph CLI is missing (install the Debian package ceph-common)")
