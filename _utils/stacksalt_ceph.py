@@ -33,8 +33,9 @@ class CephCommandError(CommandExecutionError):
 
 
 #: ceph/rbd failures that an earlier state of the same run may cure: the CLI not installed yet,
-#: the keyring not written yet, the cluster not bootstrapped yet (its monitors do not answer).
-PENDING_KINDS = ("missing-tool", "auth", "timeout")
+#: the conf or the keyring not written yet, the cluster not bootstrapped yet (its monitors do not
+#: answer).
+PENDING_KINDS = ("missing-tool", "no-conf", "auth", "timeout")
 
 
 def pending_cause(exc):
@@ -52,14 +53,14 @@ def pending_cause(exc):
 def failed_state(ret, exc, test):
     """
     Fill ``ret`` for a state that failed with ``exc``. In test mode a failure that an earlier
-    state of the same run may cure (:func:`pending_cause`: the CLI, the keyring, the cluster
+    state of the same run may cure (:func:`pending_cause`: the CLI, the conf, the keyring, the cluster
     not there yet on a fresh host) is unknown (result None), not a failure.
     """
     if test and pending_cause(exc):
         ret.update(
             result=None,
             changes={},
-            comment=f"{ret['name']}: cannot be known before the earlier changes of this run (the ceph CLI, "
+            comment=f"{ret['name']}: cannot be known before the earlier changes of this run (the ceph CLI, its conf, "
             f"the admin keyring, the cluster they make): {exc}",
         )
     else:
@@ -130,6 +131,9 @@ def classify(stderr):
     """Map a CLI's stderr to (kind, advice) an operator can act on."""
     text = stderr or ""
     low = text.lower()
+    if "error calling conf_read_file" in low or "unable to open config file" in low:
+        # a host whose packages came with its image has the CLI before the formula writes the conf
+        return "no-conf", "the conf file is missing: the ceph formula writes it (ceph.conf from pillar)"
     if "unknown protocol 'rbd'" in low or "unknown driver 'rbd'" in low or "unknown format 'rbd'" in low:
         return "no-rbd-driver", "qemu-img has no rbd driver: install qemu-block-extra"
     if "error opening pool" in low or ("pool" in low and "does not exist" in low):

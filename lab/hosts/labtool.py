@@ -23,7 +23,8 @@ The topology comes from pillar, compiled by Salt itself for each id: the ids and
 `salt-master` -> master (also a minion), `salt-minion` -> minion, otherwise ssh (sshd only,
 managed by salt-ssh). Extra lines: `wheel <id>` for a host that runs the stacksalt wheel
 (salt:minion:modules_from: wheel), `cloud <id>` for the host with role `openstack-cloud` (the
-lab starts its stand-in OpenStack cloud there).
+lab starts its stand-in OpenStack cloud there), `pkgs <id> <package>...` for a host whose roles
+have Debian packages in lab/hosts/role-packages.yaml (its image carries them).
 """
 
 import copy
@@ -70,6 +71,7 @@ def compile_pillar(repo, minion_id, opts, functions):
 
 def topology(repo):
     import salt.loader
+    import yaml
 
     repo = pathlib.Path(repo).resolve()
     with tempfile.TemporaryDirectory(prefix="lab-topology-") as tmp:
@@ -79,7 +81,8 @@ def topology(repo):
         hosts = site.get("hosts") or {}
         if not hosts or not site.get("network"):
             raise SystemExit("labtool: pillar site:hosts and site:network are required for the lab topology")
-        rows, wheel_hosts, cloud_hosts, venv_hosts = [], [], [], []
+        role_pkgs = yaml.safe_load((repo / "lab/hosts/role-packages.yaml").read_text()) or {}
+        rows, wheel_hosts, cloud_hosts, venv_hosts, host_pkgs = [], [], [], [], []
         for minion_id, ip in hosts.items():
             host_pillar = compile_pillar(repo, minion_id, opts, functions)
             roles = host_pillar.get("roles") or []
@@ -88,6 +91,10 @@ def topology(repo):
                 wheel_hosts.append(minion_id)
             if "openstack-cloud" in roles:
                 cloud_hosts.append(minion_id)
+            else:
+                pkgs = sorted({pkg for role in roles for pkg in role_pkgs.get(role) or []})
+                if pkgs:
+                    host_pkgs.append((minion_id, pkgs))
             # the site ships its Nova venv to compute hosts: the lab mounts the stand-in's there
             venv = (((host_pillar.get("nova") or {}).get("lookup") or {}).get("install") or {}).get("venv")
             if "nova-compute" in roles and venv:
@@ -113,6 +120,8 @@ def topology(repo):
             print(f"cloud {minion_id}")
         for minion_id, venv in venv_hosts:
             print(f"venv {minion_id} {venv}")
+        for minion_id, pkgs in host_pkgs:
+            print(f"pkgs {minion_id}", *pkgs)
 
 
 def cloud_password(repo, out):

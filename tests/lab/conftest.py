@@ -50,7 +50,7 @@ def read_topology():
         name, value, *kind = line.split()
         if name == "cloud":
             clouds.append(value)  # the host runs the stand-in cloud (lab/lab)
-        elif name not in ("network", "wheel", "venv"):
+        elif name not in ("network", "wheel", "venv", "pkgs"):
             rows[name] = {"ip": value, "kind": kind[0]}
     for name in clouds:
         rows[name]["cloud"] = True

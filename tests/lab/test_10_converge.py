@@ -22,6 +22,23 @@ def test_first_apply_converges_every_host(lab_up, first_apply):
     assert first_apply["rc"] == 0, first_apply["stderr"][-3000:]
 
 
+def test_the_first_apply_installs_no_package_that_the_host_image_could_carry(first_apply):
+    # Each host's image carries its roles' Debian packages (lab/hosts/role-packages.yaml), so a
+    # first highstate waits on no apt: a formula that gains a package shows up here by name.
+    installed = {
+        host: {
+            key.split("_|-")[1]: sorted(ret["changes"])
+            for key, ret in result.items()
+            if key.startswith("pkg_|-") and ret.get("changes")
+        }
+        for host, result in first_apply["returns"].items()
+        if isinstance(result, dict)
+    }
+    assert not any(installed.values()), (
+        f"the first apply installed packages (add them to lab/hosts/role-packages.yaml): {installed}"
+    )
+
+
 def test_the_fresh_sites_plan_foretold_the_first_apply(lab_up, fresh_plan, first_apply):
     # test=True before the first apply: nothing it called a failure, and every state the first
     # apply changed was pending in it (result None). A pending state that the apply then left

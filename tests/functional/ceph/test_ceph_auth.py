@@ -118,3 +118,21 @@ def test_key_pillar_reads_the_key_on_the_minion_test_mode_exact(pillar_loaders):
         assert modules.ceph_auth.get("client.func-auth-none") is None
     finally:
         states.ceph_auth.absent(name=name)
+
+
+@pytest.mark.parametrize("state", ["ceph_auth", "ceph_pool"])
+def test_the_cli_without_its_conf_is_pending_in_test_mode_and_a_failure_for_real(states, tmp_path, state):
+    # A host whose image carries ceph-common has the CLI before ceph.config writes the conf: the
+    # real CLI then says "unable to open config file". test=True cannot know yet (pending, as
+    # for a missing CLI); a real run with no conf is a failure that names the missing conf.
+    missing = str(tmp_path / "ceph.conf")
+    name = "client.func-no-conf" if state == "ceph_auth" else "func_no_conf"
+    args = {"name": name, "conf": missing, "keyring": str(tmp_path / "keyring")}
+    if state == "ceph_auth":
+        args["caps"] = GLANCE_CAPS
+    planned = getattr(states, state).present(test=True, **args)
+    assert planned.result is None and planned.changes == {}, planned.comment
+    assert "cannot be known before" in planned.comment and "conf file is missing" in planned.comment
+    real = getattr(states, state).present(**args)
+    assert real.result is False and real.changes == {}
+    assert "conf file is missing" in real.comment, real.comment

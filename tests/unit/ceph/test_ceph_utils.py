@@ -60,6 +60,18 @@ def test_conn_args():
             "cephx",
         ),
         ("rbd: error opening image x: (2) No such file or directory", "not-found", "not found"),
+        # the real CLIs with a missing --conf (ceph, then rbd/rados), recorded on Debian 12's 16.2
+        (
+            "Error initializing cluster client: ObjectNotFound('RADOS object not found "
+            "(error calling conf_read_file)')",
+            "no-conf",
+            "conf file is missing",
+        ),
+        (
+            "global_init: unable to open config file from search list /x/ceph.conf",
+            "no-conf",
+            "conf file is missing",
+        ),
         ("something else entirely", None, None),
     ],
 )
