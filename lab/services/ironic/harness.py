@@ -42,6 +42,7 @@ class IronicInstance:
         redfish_systems=4,
         clean_seconds=1,
         workers=300,
+        max_limit=1000,
         timeout=300,
     ):
         args = [
@@ -60,6 +61,8 @@ class IronicInstance:
             str(clean_seconds),
             "--workers",
             str(workers),
+            "--max-limit",
+            str(max_limit),
         ]
         proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
         if proc.returncode != 0:

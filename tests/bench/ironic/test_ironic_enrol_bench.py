@@ -30,6 +30,7 @@ import time
 
 import pytest
 
+from tests.bench.ironic.nodes import node
 from tests.support.loader import load_file
 
 pytestmark = [pytest.mark.bench, pytest.mark.timeout(1800)]
@@ -42,23 +43,6 @@ RAW_NODES = int(os.environ.get("STACKSALT_BENCH_RAW_NODES", "100"))
 CLI_SAMPLE = int(os.environ.get("STACKSALT_BENCH_CLI_SAMPLE", "4"))
 SDK_SAMPLE = int(os.environ.get("STACKSALT_BENCH_SDK_SAMPLE", "8"))
 MV = {"X-OpenStack-Ironic-API-Version": "1.78"}
-
-
-def node(prefix, i):
-    return {
-        "name": f"{prefix}-{i}",
-        "driver": "fake-hardware",
-        "driver_info": {
-            "ipmi_address": f"10.{i // 62500}.{i // 250 % 250}.{i % 250 + 1}",
-            "ipmi_password": "pw",
-        },
-        "properties": {"cpus": 4, "memory_mb": 12288, "local_gb": 60, "root_device": {"wwn": f"0x{i:016x}"}},
-        "ports": [
-            {
-                "address": f"52:54:{i // 2**24 % 256:02x}:{i // 65536 % 256:02x}:{i // 256 % 256:02x}:{i % 256:02x}"
-            }
-        ],
-    }
 
 
 def _prefix_mac(spec, tag):
