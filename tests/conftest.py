@@ -33,3 +33,9 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def repo_root():
     return REPO
+
+
+@pytest.fixture(scope="session")
+def salt_factories_config():
+    """pytest-salt-factories for every tier that starts Salt daemons (integration, lab, bench)."""
+    return {"code_dir": str(REPO), "inject_sitecustomize": False, "start_timeout": 120}

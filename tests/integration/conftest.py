@@ -10,8 +10,6 @@ Salt config dir and a test-only service provider (tests/support/extmods); the fo
 are used unchanged.
 """
 
-import pathlib
-
 import pytest
 
 from tests.support.harness import (
@@ -25,15 +23,6 @@ from tests.support.harness import (
 from tests.support.sshhost import SshHost
 
 MINION_IDS = ("master", "compute1")
-
-
-@pytest.fixture(scope="session")
-def salt_factories_config():
-    return {
-        "code_dir": str(pathlib.Path(__file__).resolve().parents[2]),
-        "inject_sitecustomize": False,
-        "start_timeout": 120,
-    }
 
 
 @pytest.fixture(scope="package")

@@ -30,11 +30,6 @@ def sls_from_docs():
     return re.search(r"```jinja\n(.*?)```", block, re.S).group(1)
 
 
-@pytest.fixture(scope="session")
-def salt_factories_config():
-    return {"code_dir": str(REPO), "inject_sitecustomize": False, "start_timeout": 120}
-
-
 @pytest.fixture(scope="module")
 def policy_server(sdk, base_images, flavor):
     (server,) = boot_servers(sdk, base_images["plain"], flavor, f"bk-sched-{uuid.uuid4().hex[:6]}")
