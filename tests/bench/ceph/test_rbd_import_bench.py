@@ -16,7 +16,7 @@ and one coroutine.
 
 Sources: qcow2 images with ~10 % of their virtual size allocated, in 4 MiB extents spread over
 the disk like a cloud image's; cases by virtual size, ``STACKSALT_BENCH_IMPORT_CASES`` (default
-``1g,4g``; tools/run-tests runs ``1g``). Reported per case: seconds of each way, the OSDs'
+``1g,2g,4g``; tools/run-tests runs ``1g``). Reported per case: seconds of each way, the OSDs'
 written bytes (`op_w_in_bytes`), and the ratios ours/floor and upload/ours. Results:
 ``$TMPDIR/bench-ceph-import.json`` (one entry per case).
 
@@ -37,9 +37,9 @@ pytestmark = [pytest.mark.bench, pytest.mark.timeout(1800)]
 GIB = 1 << 30
 CHUNK = 4 << 20
 #: virtual size -> 4 MiB extents of data (about 10 % allocated)
-CASES = {"1g": (GIB, 26), "4g": (4 * GIB, 104)}
+CASES = {"1g": (GIB, 26), "2g": (2 * GIB, 52), "4g": (4 * GIB, 104)}
 RUN_CASES = [
-    c.strip() for c in os.environ.get("STACKSALT_BENCH_IMPORT_CASES", "1g,4g").split(",") if c.strip()
+    c.strip() for c in os.environ.get("STACKSALT_BENCH_IMPORT_CASES", "1g,2g,4g").split(",") if c.strip()
 ]
 POOL = "images"
 
