@@ -46,13 +46,24 @@ for name, fun in (("ping", ["test.ping"]), ("show_highstate", ["state.show_highs
     seconds, rc, out = timed(*fun)
     row[name] = seconds
     if name == "apply":
-        states, changed, failed = {}, {}, {}
+        states, changed, failed, by_fun, slowest = {}, {}, {}, {}, {}
         for minion, ret in out.items():
             ret = ret if isinstance(ret, dict) else {}
             states[minion] = sum(float(s.get("duration") or 0) for s in ret.values() if isinstance(s, dict)) / 1000
+            funs, each = {}, []
+            for key, s in ret.items():
+                if not isinstance(s, dict):
+                    continue
+                parts = key.split("_|-")
+                fun = parts[0] + "." + parts[-1]
+                secs = float(s.get("duration") or 0) / 1000
+                funs[fun] = funs.get(fun, 0.0) + secs
+                each.append((round(secs, 3), parts[1]))
+            by_fun[minion] = {k: round(v, 3) for k, v in sorted(funs.items(), key=lambda kv: -kv[1])}
+            slowest[minion] = sorted(each, reverse=True)[:5]
             changed[minion] = sum(1 for s in ret.values() if isinstance(s, dict) and s.get("changes"))
             failed[minion] = sum(1 for s in ret.values() if isinstance(s, dict) and s.get("result") is False)
-        row.update(states=states, changed=changed, failed=failed, minions=sorted(out))
+        row.update(states=states, changed=changed, failed=failed, minions=sorted(out), by_fun=by_fun, slowest=slowest)
 print(json.dumps(row))
 """
 
@@ -112,6 +123,24 @@ def table(rows):
     return "\n".join(lines)
 
 
+def breakdown(raw, hosts):
+    """Where each host's states spend their time when alone: state functions (median seconds over
+    the rounds, the five costliest) and its slowest states in the last round."""
+    lines = [
+        "| host | states' own s by function (median, top 5) | slowest states (last round) |",
+        "|---|---|---|",
+    ]
+    for host in hosts:
+        rounds = [r.get("by_fun", {}).get(host, {}) for r in raw[host]]
+        funs = {fun for r in rounds for fun in r}
+        med = sorted(((median([r.get(f, 0.0) for r in rounds]), f) for f in funs), reverse=True)[:5]
+        slow = (raw[host][-1].get("slowest") or {}).get(host, [])
+        lines.append(
+            f"| {host} | {', '.join(f'{f} {v:.2f}' for v, f in med)} | {', '.join(f'{i} {v:.2f}' for v, i in slow)} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -125,7 +154,7 @@ def main(argv=None):
         print(f"{host}: {json.dumps(rows[host])}", file=sys.stderr)
     raw["*"] = [one_round(hosts) for _ in range(args.rounds)]
     rows[f"all {len(hosts)}"] = summarize(raw["*"])
-    text = table(rows)
+    text = table(rows) + "\n\n" + breakdown(raw, hosts)
     print(text)
     out = pathlib.Path(os.environ.get("TMPDIR") or tempfile.gettempdir()) / "bench-noop-highstate.json"
     out.write_text(json.dumps({"rows": rows, "raw": raw, "table": text}, indent=1))
