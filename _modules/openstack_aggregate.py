@@ -38,6 +38,10 @@ log = logging.getLogger(__name__)
 __virtualname__ = "openstack_aggregate"
 
 COMPUTE_MICROVERSION = "2.88"
+#: The hypervisor listing stays below 2.88: from 2.88 on, Nova asks every compute host for its
+#: uptime over RPC in /os-hypervisors/detail (seconds per listing, and HTTP 500 MessagingTimeout
+#: while a compute host is busy starting). 2.87 has the same ids, paging and service host.
+HYPERVISORS_MICROVERSION = "2.87"
 #: Nova keeps the availability zone as this metadata key.
 AZ_KEY = "availability_zone"
 SPEC_KEYS = {
@@ -222,9 +226,9 @@ def _conn(cloud=None):
     return _util("stacksalt_openstack.salt_connect")(__salt__, cloud)
 
 
-def _compute(conn, method, url, **kwargs):
+def _compute(conn, method, url, microversion=COMPUTE_MICROVERSION, **kwargs):
     return _util("stacksalt_openstack.request")(
-        conn.compute, method, url, microversion=COMPUTE_MICROVERSION, **kwargs
+        conn.compute, method, url, microversion=microversion, **kwargs
     )
 
 
@@ -283,7 +287,7 @@ def hypervisors(cloud=None):
     try:
         # Paginated at [api] max_limit (1000): an Ironic site has a hypervisor per node.
         while url:
-            body = _compute(conn, "GET", url).json()
+            body = _compute(conn, "GET", url, microversion=HYPERVISORS_MICROVERSION).json()
             items.extend(body.get("hypervisors", []))
             links = body.get("hypervisors_links", [])
             url = next((link["href"] for link in links if link.get("rel") == "next"), None)
