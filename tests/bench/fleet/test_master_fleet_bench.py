@@ -4,7 +4,8 @@ Benchmark P5: the master at fleet size (issue 14). Real Salt daemons (pytest-sal
   ours:   a salt-master with the config the salt formula writes (tests/support/harness.py, as the
           integration tier) and the site's pillar; its minions are hosts with role salt-minion
           (formulas host and salt.minion), each with a pillar host file of its own;
-  plain:  a salt-master with Salt's defaults serving an empty pillar and an empty state.
+  plain:  a salt-master with Salt's defaults serving an empty pillar and a highstate of one
+          ``test.nop`` (Salt calls a highstate with no state at all an error).
 
 For each fleet size (``STACKSALT_BENCH_FLEET_SIZES``, default ``25,50,100,200``; tools/run-tests
 runs ``5``) the fleet grows to that size and, from the master, these run against all of it:
@@ -149,8 +150,9 @@ def plain_master(salt_factories, workdir):
     states, pillar = workdir / "states", workdir / "pillar"
     states.mkdir(parents=True)
     pillar.mkdir()
-    (states / "top.sls").write_text("base:\n  '*':\n    - empty\n")
-    (states / "empty.sls").write_text("{}\n")
+    (states / "top.sls").write_text("base:\n  '*':\n    - noop\n")
+    # One state that does nothing: a highstate with no state at all is an error (rc 1).
+    (states / "noop.sls").write_text("plain-noop:\n  test.nop: []\n")
     return salt_factories.salt_master_daemon(
         "fleet-plain",
         overrides={
