@@ -87,6 +87,23 @@ def stop_process(proc, timeout=10):
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
         pass
+    if pgid == proc.pid:
+        # The members got the signal with their leader, but on a loaded machine they may not
+        # have died yet when it is reaped: wait for them too, then SIGKILL what is left.
+        members = []
+        for member in psutil.process_iter(["pid"]):
+            try:
+                if os.getpgid(member.pid) == pgid and member.status() != psutil.STATUS_ZOMBIE:
+                    members.append(member)
+            except (ProcessLookupError, psutil.NoSuchProcess):
+                continue
+        _, alive = psutil.wait_procs(members, timeout=timeout)
+        for member in alive:
+            try:
+                member.kill()
+            except psutil.NoSuchProcess:
+                pass
+        psutil.wait_procs(alive, timeout=5)
 
 
 def stand_ins(service_dir=None):
