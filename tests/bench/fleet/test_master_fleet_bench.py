@@ -8,7 +8,7 @@ Benchmark P5: the master at fleet size (issue 14). Real Salt daemons (pytest-sal
           ``test.nop`` (Salt calls a highstate with no state at all an error).
 
 For each fleet size (``STACKSALT_BENCH_FLEET_SIZES``, default ``25,50,100,200``; tools/run-tests
-runs ``5``) the fleet grows to that size and, from the master, these run against all of it:
+runs ``3``) the fleet grows to that size and, from the master, these run against all of it:
 
   pillar:     ``pillar.items`` (each minion has the master compile its pillar afresh)
   highstate:  a no-op ``state.apply`` (ours: converged by a first apply before; plain: the

@@ -2,7 +2,7 @@
 Benchmark P1b: the no-op re-check of many unchanged nodes by ``ironic_node.enrolled`` (issue 14:
 5000 nodes in at most 5 API requests and 10 s; the peak memory of the process that ran it).
 
-``STACKSALT_BENCH_RECHECK_NODES`` nodes (5000; tools/run-tests runs 300) are enrolled once by
+``STACKSALT_BENCH_RECHECK_NODES`` nodes (5000; tools/run-tests runs 200) are enrolled once by
 the state itself, so that each carries the digest of its BMC password as a real site's nodes
 do, and left in ``enroll`` (no provision step: only the re-check is measured). The re-check
 then runs in a child process (``tests/bench/ironic/recheck_child.py``), whose peak RSS is its
