@@ -7,6 +7,7 @@ The session brings up a fresh lab (cold image build when lab/cache is empty) and
 down at the end. Nothing is skipped: a missing prerequisite fails ``lab up`` loudly.
 """
 
+import fcntl
 import json
 import os
 import pathlib
@@ -100,6 +101,38 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(f"lab memory {line}")
 
 
+# Below the test timeout (pyproject.toml), which counts this wait in the first lab test.
+PREPARE_WAIT_SECONDS = 840
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prepared(timings):
+    """Wait for the whole suite's background prepare step (tools/prepare), if one runs.
+
+    It builds the lab's images with the very command `lab up` runs; a `lab down` meanwhile would
+    remove its build directory. Whatever it failed, the lab's own commands then fail loudly.
+    """
+    lock = os.environ.get("STACKSALT_PREPARE_LOCK")
+    if not lock:
+        return
+    start = time.monotonic()
+    with open(lock, "a") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() - start > PREPARE_WAIT_SECONDS:
+                    log = pathlib.Path(lock).with_name("prepare.log")
+                    tail = log.read_text()[-3000:] if log.exists() else "(no log)"
+                    raise LabError(
+                        f"tools/prepare still runs after {PREPARE_WAIT_SECONDS} s:\n{tail}"
+                    ) from None
+                time.sleep(2)
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    timings["waited for tools/prepare"] = time.monotonic() - start
+
+
 @pytest.fixture(scope="session")
 def lab_up(timings):
     """A fresh lab for the session; taken down (and checked clean) by test_zz_down."""
@@ -139,6 +172,14 @@ def second_apply(first_apply, timings):
     rc, out, err, seconds = lab("apply", check=False)
     timings["second apply (all hosts)"] = seconds
     return {"rc": rc, "stdout": out, "stderr": err, "summary": apply_summary(out), "returns": load_returns()}
+
+
+@pytest.fixture(scope="session")
+def test_mode_apply(second_apply, timings):
+    """test=True on the converged site, once for the session (test_10 and test_75 read it)."""
+    rc, out, err, seconds = lab("apply", "--test", check=False)
+    timings["apply test=True (all hosts)"] = seconds
+    return {"rc": rc, "stdout": out, "stderr": err, "returns": load_returns()}
 
 
 def host(name):

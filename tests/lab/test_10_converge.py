@@ -2,8 +2,6 @@
 
 import pytest
 
-from .conftest import lab, load_returns
-
 pytestmark = pytest.mark.lab
 
 
@@ -78,12 +76,10 @@ def test_second_apply_changes_nothing(lab_up, second_apply):
     assert set(second_apply["summary"]) == set(lab_up)
 
 
-def test_test_mode_reports_nothing_pending(lab_up, second_apply, timings):
-    rc, out, err, seconds = lab("apply", "--test", check=False)
-    timings["apply test=True (all hosts)"] = seconds
-    assert rc == 0, out[-6000:] + err[-3000:]
+def test_test_mode_reports_nothing_pending(test_mode_apply):
+    assert test_mode_apply["rc"] == 0, test_mode_apply["stdout"][-6000:] + test_mode_apply["stderr"][-3000:]
     pending = {
         host: [key for key, ret in result.items() if ret.get("result") is not True or ret.get("changes")]
-        for host, result in load_returns().items()
+        for host, result in test_mode_apply["returns"].items()
     }
     assert not any(pending.values()), f"test=True plans changes: {pending}"
