@@ -23,6 +23,18 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 TIERS = ("unit", "functional", "integration", "lab", "bench")
 
 
+def pytest_unconfigure(config):
+    """Drop the records Salt kept for a logging setup that never comes.
+
+    Imported with no logging configured, Salt puts a deferred handler on the root logger; it
+    keeps every record of the session and writes them at exit to a stderr that pytest has
+    closed by then, one "--- Logging error ---" each. Each test's own log capture has them.
+    """
+    from salt._logging.impl import shutdown_temp_handler
+
+    shutdown_temp_handler()
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         parts = pathlib.Path(str(item.fspath)).resolve().relative_to(REPO).parts

@@ -18,8 +18,8 @@ Keystone, Glance, Nova, Neutron and Placement: Nova's own Glance calls for its r
 Keystone's token validations included). Ratios are script / stacksalt. Timings are reported,
 never asserted. Results: ``$TMPDIR/bench-backup-p4.json``.
 
-Run: ``tools/run-tests tests/bench/backup -s`` (which sets the suite's sizes, 20 servers and
-400 backups; full size: ``STACKSALT_BENCH_BACKUP_SERVERS=50 STACKSALT_BENCH_BACKUP_EXISTING=1000
+Run: ``tools/run-tests tests/bench/backup -s`` (which sets the suite's sizes, 10 servers and
+200 backups; full size: ``STACKSALT_BENCH_BACKUP_SERVERS=50 STACKSALT_BENCH_BACKUP_EXISTING=1000
 tools/run-tests ...``)
 """
 

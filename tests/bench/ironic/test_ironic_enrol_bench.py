@@ -17,7 +17,7 @@ sequential loops cost seconds per node (2 s polling, a Python start per CLI call
 on a sample (``STACKSALT_BENCH_CLI_SAMPLE``, ``STACKSALT_BENCH_SDK_SAMPLE``) and their per-node
 figures are compared (set them to 500 for a full, ~1 h, run). Results: ``$TMPDIR/bench-ironic-p1.json``.
 
-Run: ``tools/run-tests tests/bench/ironic -s`` (which sets the suite's sizes, 100 and 50;
+Run: ``tools/run-tests tests/bench/ironic -s`` (which sets the suite's sizes, 50 and 25, and a CLI sample of 2;
 full size: ``STACKSALT_BENCH_NODES=250 STACKSALT_BENCH_RAW_NODES=100 tools/run-tests ...``)
 """
 

@@ -12,7 +12,7 @@ openstacksdk's own waiter, driving the same kind of nodes ``enroll`` -> ``manage
   ``wait_for_nodes_provision_state(nodes, "manageable")``, the same with ``"provide"`` and
   ``"available"``: its waiter GETs each node still waiting once per tick (every 2 s).
 
-The nodes (``STACKSALT_BENCH_POLL_NODES``, 60; fake-hardware, one port each, own name prefix and
+The nodes (``STACKSALT_BENCH_POLL_NODES``, 60, the suite 30; fake-hardware, one port each, own name prefix and
 MAC range per method) are created through the raw API before each method runs (not measured).
 Per method: wall seconds, API requests (from Ironic's access log), polling requests (the GETs
 that read provision states while waiting) and the server time Ironic spent on them (the access
